@@ -1,0 +1,145 @@
+import type { Writable } from "node:stream";
+import type { ConnectorError } from "../errors.js";
+import { LineWriter } from "./line-writer.js";
+import type {
+  AirbyteCatalog,
+  AirbyteMessage,
+  ConnectorSpecification,
+  JsonObject,
+  LogLevel,
+  StreamStatus,
+  StreamStatusReason,
+} from "./messages.js";
+import type { StreamInfo, SyncOutput } from "./output.js";
+import type { Redactor } from "./redact.js";
+
+/**
+ * The Airbyte message layer: one JSON object per line on stdout, nothing else. Diagnostics
+ * become LOG messages, failures TRACE errors, progress STREAM_STATUS traces.
+ */
+export class AirbyteOutput implements SyncOutput {
+  private readonly writer: LineWriter;
+
+  constructor(
+    out: Writable,
+    private readonly redactor: Redactor,
+    private readonly minLevel: LogLevel = "INFO",
+  ) {
+    this.writer = new LineWriter(out);
+  }
+
+  /** Everything but records is rare and should reach the platform at once, so it flushes. */
+  private send(message: AirbyteMessage): Promise<void> {
+    void this.writer.write(JSON.stringify(message));
+    return this.writer.flush();
+  }
+
+  spec(spec: ConnectorSpecification): Promise<void> {
+    return this.send({ type: "SPEC", spec });
+  }
+
+  connectionStatus(status: "SUCCEEDED" | "FAILED", message?: string): Promise<void> {
+    const connectionStatus =
+      message === undefined ? { status } : { status, message: this.redactor.redact(message) };
+    return this.send({ type: "CONNECTION_STATUS", connectionStatus });
+  }
+
+  catalog(catalog: AirbyteCatalog): Promise<void> {
+    return this.send({ type: "CATALOG", catalog });
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS[level] < LEVELS[this.minLevel]) return;
+    void this.send({ type: "LOG", log: { level, message: this.redactor.redact(message) } });
+  }
+  info(message: string): void {
+    this.log("INFO", message);
+  }
+  warn(message: string): void {
+    this.log("WARN", message);
+  }
+  error(message: string): void {
+    this.log("ERROR", message);
+  }
+  debug(message: string): void {
+    this.log("DEBUG", message);
+  }
+
+  private status(stream: string, status: StreamStatus, reasons?: StreamStatusReason[]): Promise<void> {
+    const stream_status = {
+      stream_descriptor: { name: stream },
+      status,
+      ...(reasons ? { reasons } : {}),
+    };
+    return this.send({
+      type: "TRACE",
+      trace: { type: "STREAM_STATUS", emitted_at: Date.now(), stream_status },
+    });
+  }
+
+  streamStarted(stream: StreamInfo): Promise<void> {
+    return this.status(stream.name, "STARTED");
+  }
+  streamRunning(stream: string): Promise<void> {
+    return this.status(stream, "RUNNING");
+  }
+  streamRateLimited(stream: string, resetAt: number): Promise<void> {
+    return this.status(stream, "RUNNING", [
+      { type: "RATE_LIMITED", rate_limited: { quota_reset: Math.round(resetAt) } },
+    ]);
+  }
+  streamComplete(stream: string): Promise<void> {
+    return this.status(stream, "COMPLETE");
+  }
+  async streamIncomplete(stream: string, error: ConnectorError): Promise<void> {
+    await this.errorTrace(error, stream);
+    await this.status(stream, "INCOMPLETE");
+  }
+  fatal(error: ConnectorError): Promise<void> {
+    return this.errorTrace(error);
+  }
+
+  private errorTrace(error: ConnectorError, stream?: string): Promise<void> {
+    const r = (s: string) => this.redactor.redact(s);
+    const trace: AirbyteMessage = {
+      type: "TRACE",
+      trace: {
+        type: "ERROR",
+        emitted_at: Date.now(),
+        error: {
+          message: r(error.userMessage),
+          failure_type: error.failureType,
+          ...(error.internal ? { internal_message: r(error.internal) } : {}),
+          ...(error.stack && error.code === "internal_error" ? { stack_trace: r(error.stack) } : {}),
+          ...(stream ? { stream_descriptor: { name: stream } } : {}),
+        },
+      },
+    };
+    return this.send(trace);
+  }
+
+  records(stream: string, records: JsonObject[]): Promise<void> {
+    // Hot path: one string per record, built around the serialized data, one write per page.
+    const head = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`;
+    const lines = new Array<string>(records.length);
+    for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}}}`;
+    return this.writer.writeAll(lines);
+  }
+
+  state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> {
+    return this.send({
+      type: "STATE",
+      state: {
+        type: "STREAM",
+        stream: { stream_descriptor: { name: stream }, stream_state: streamState },
+        sourceStats: { recordCount },
+      },
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}
+
+const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };

@@ -1,0 +1,49 @@
+import type { ConnectorError } from "../errors.js";
+import type { JsonObject, LogLevel } from "./messages.js";
+
+/** What the read machinery tells the outside world about one stream. */
+export interface StreamInfo {
+  name: string;
+  jsonSchema: JsonObject;
+  primaryKey: string[][];
+  cursorField: string[];
+}
+
+/** Where diagnostics go: LOG messages for Airbyte, stderr for Singer. Texts are redacted by the sink. */
+export interface Logger {
+  log(level: LogLevel, message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+}
+
+/**
+ * The message layer of a sync. The reading code (commands/read.ts and the streams) talks only
+ * to this interface, so the Airbyte and the Singer front ends share every line of it.
+ */
+export interface SyncOutput extends Logger {
+  streamStarted(stream: StreamInfo): Promise<void>;
+  streamRunning(stream: string): Promise<void>;
+  /** The stream waits on a rate limit until `resetAt` (epoch ms). */
+  streamRateLimited(stream: string, resetAt: number): Promise<void>;
+  records(stream: string, records: JsonObject[]): Promise<void>;
+  /** The whole state of `stream`, and how many of its records were emitted since its previous state. */
+  state(stream: string, streamState: JsonObject, recordCount: number): Promise<void>;
+  streamComplete(stream: string): Promise<void>;
+  streamIncomplete(stream: string, error: ConnectorError): Promise<void>;
+  /** An error that concerns no single stream (bad config, catalog or state). */
+  fatal(error: ConnectorError): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** A logger that forwards to another one with a fixed prefix (e.g. the partition being read). */
+export function prefixedLogger(base: Logger, prefix: string): Logger {
+  return {
+    log: (level, m) => base.log(level, `${prefix}${m}`),
+    info: (m) => base.info(`${prefix}${m}`),
+    warn: (m) => base.warn(`${prefix}${m}`),
+    error: (m) => base.error(`${prefix}${m}`),
+    debug: (m) => base.debug(`${prefix}${m}`),
+  };
+}
