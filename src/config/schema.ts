@@ -1,0 +1,327 @@
+import { z } from "zod";
+
+/**
+ * The connector's configuration: parsed with zod at the edge, and turned into the Airbyte spec
+ * (spec.ts) from this same definition, so the two cannot drift. `.meta()` carries the Airbyte
+ * UI hints (title, description, examples, order, airbyte_secret) straight into the JSON Schema.
+ */
+
+const secret = (title: string, description: string, order: number) =>
+  z.string().min(1).meta({ title, description, airbyte_secret: true, order });
+
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+const httpUrl = (
+  title: string,
+  description: string,
+  examples: string[],
+  order: number,
+  extra: Record<string, unknown> = {},
+) =>
+  z
+    .string()
+    .trim()
+    .refine(isHttpUrl, { message: "must be an http:// or https:// URL" })
+    .meta({ title, description, examples, order, format: "uri", ...extra });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === "https:" || u.protocol === "http:") && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+export const PULL_REQUEST_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"] as const;
+export type PullRequestState = (typeof PULL_REQUEST_STATES)[number];
+
+const CloudAccessToken = z
+  .object({
+    auth_type: z.literal("access_token").meta({ order: 0 }),
+    access_token: secret(
+      "Access token",
+      "A workspace, project or repository access token, or an OAuth access token. Sent as `Authorization: Bearer`. Needs the `repository` and `pullrequest` scopes.",
+      1,
+    ),
+  })
+  .meta({ title: "Access token (Bearer)" });
+
+const CloudApiToken = z
+  .object({
+    auth_type: z.literal("api_token").meta({ order: 0 }),
+    email: z
+      .string()
+      .trim()
+      .regex(/^[^@\s]+@[^@\s]+$/, "must be an e-mail address")
+      .meta({
+        format: "email",
+        title: "Atlassian account e-mail",
+        description: "The e-mail of the Atlassian account that owns the API token.",
+        examples: ["jane@example.com"],
+        order: 1,
+      }),
+    api_token: secret(
+      "API token",
+      "An Atlassian API token with the scopes `read:repository:bitbucket` and `read:pullrequest:bitbucket`. Sent as HTTP Basic with the e-mail. (App passwords are retired.)",
+      2,
+    ),
+  })
+  .meta({ title: "Atlassian API token (Basic)" });
+
+const SLUG = /^[A-Za-z0-9._-]+$/;
+
+export const CloudConfig = z
+  .object({
+    workspace: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(SLUG, "must be a workspace ID (slug) such as `acme`")
+      .meta({
+        title: "Workspace",
+        description: "The workspace ID (slug) as it appears in bitbucket.org/<workspace>.",
+        examples: ["acme"],
+        order: 0,
+      }),
+    credentials: z
+      .discriminatedUnion("auth_type", [CloudAccessToken, CloudApiToken])
+      .meta({ title: "Authentication", description: "How to authenticate to Bitbucket Cloud.", order: 1 }),
+    repositories: z
+      .array(z.string().trim().regex(SLUG, "must be a repository slug such as `backend`"))
+      .optional()
+      .meta({
+        title: "Repositories",
+        description:
+          "Repository slugs to read. Default: every repository of the workspace the credentials can see.",
+        examples: [["backend", "web-app"]],
+        order: 2,
+      }),
+    pull_request_states: z
+      .array(z.enum(PULL_REQUEST_STATES))
+      .min(1)
+      .optional()
+      .meta({
+        title: "Pull request states",
+        description: "Which pull requests to read commits of. Default: all four states.",
+        examples: [["MERGED", "OPEN"]],
+        order: 3,
+      }),
+    api_url: httpUrl(
+      "API URL",
+      "Base URL of the Bitbucket Cloud API. Change only for a proxy or a test server.",
+      ["https://api.bitbucket.org/2.0"],
+      4,
+      {
+        default: "https://api.bitbucket.org/2.0",
+      },
+    ).optional(),
+  })
+  .meta({
+    title: "Bitbucket Cloud",
+    description:
+      "Read the commits of every pull request in a Bitbucket Cloud workspace (stream `cloud_pullrequest_commits`).",
+  });
+
+const DcBasic = z
+  .object({
+    auth_type: z.literal("basic").meta({ order: 0 }),
+    username: z
+      .string()
+      .min(1)
+      .meta({ title: "Username", examples: ["jane"], order: 1 }),
+    password: secret(
+      "Password or personal access token",
+      "The user's password, or better a personal access token with read permission. Sent as HTTP Basic.",
+      2,
+    ),
+  })
+  .meta({ title: "Username and password / personal access token (Basic)" });
+
+const DcToken = z
+  .object({
+    auth_type: z.literal("access_token").meta({ order: 0 }),
+    access_token: secret(
+      "HTTP access token",
+      "A personal, project or repository HTTP access token with the Read permission (PROJECT_READ / REPO_READ). Sent as `Authorization: Bearer`.",
+      1,
+    ),
+  })
+  .meta({ title: "HTTP access token (Bearer)" });
+
+export const DataCenterConfig = z
+  .object({
+    url: httpUrl(
+      "Server URL",
+      "Base URL of the Bitbucket Data Center instance, context path included.",
+      ["https://bitbucket.example.com", "https://example.com/bitbucket"],
+      0,
+    ),
+    credentials: z.discriminatedUnion("auth_type", [DcBasic, DcToken]).meta({
+      title: "Authentication",
+      description: "How to authenticate to Bitbucket Data Center.",
+      order: 1,
+    }),
+    projects: z
+      .array(z.string().trim().min(1))
+      .optional()
+      .meta({
+        title: "Projects",
+        description: "Project keys to read. Default: every project the credentials can see.",
+        examples: [["PLAT", "WEB"]],
+        order: 2,
+      }),
+    repositories: z
+      .array(
+        z
+          .string()
+          .trim()
+          .regex(/^[^/\s]+\/[^/\s]+$/, "must be PROJECT/slug, e.g. PLAT/api"),
+      )
+      .optional()
+      .meta({
+        title: "Repositories",
+        description: "Repositories to read, as PROJECT/slug. When set, only these are read.",
+        examples: [["PLAT/api", "WEB/site"]],
+        order: 3,
+      }),
+    ca_certificate: z
+      .string()
+      .refine(
+        (s) => s.includes("-----BEGIN CERTIFICATE-----"),
+        "must be PEM text starting with -----BEGIN CERTIFICATE-----",
+      )
+      .optional()
+      .meta({
+        title: "CA certificate",
+        description:
+          "PEM certificate(s) of a private certificate authority that signed the server's certificate. Trusted in addition to the system's CAs, for this connector only. TLS verification is always on.",
+        multiline: true,
+        order: 4,
+      }),
+  })
+  .meta({
+    title: "Bitbucket Data Center",
+    description:
+      "Read every commit on the default branch of every repository of a Bitbucket Data Center (Server) instance (stream `dc_default_branch_commits`).",
+  });
+
+export const RetryConfig = z
+  .object({
+    max_retries: z.number().int().min(0).max(100).optional().meta({
+      title: "Retries per request",
+      description:
+        "How often a request that failed transiently (5xx, timeout, connection reset, truncated body) is retried.",
+      default: 8,
+      order: 0,
+    }),
+    initial_backoff_seconds: z.number().min(0).max(300).optional().meta({
+      title: "First backoff (s)",
+      description: "Base of the exponential backoff with full jitter.",
+      default: 1,
+      order: 1,
+    }),
+    max_backoff_seconds: z.number().min(0).max(3600).optional().meta({
+      title: "Longest backoff (s)",
+      description: "Cap of one backoff between retries.",
+      default: 60,
+      order: 2,
+    }),
+    rate_limit_step_seconds: z.number().min(0).max(3600).optional().meta({
+      title: "Rate-limit wait step (s)",
+      description:
+        "How long to wait after a 429 that says nothing of when to retry (Bitbucket Cloud's hourly budget). Doubles up to 10 minutes.",
+      default: 60,
+      order: 3,
+    }),
+    max_rate_limit_wait_seconds: z.number().min(0).max(86_400).optional().meta({
+      title: "Longest total rate-limit wait (s)",
+      description: "Give up (transient error) once a stream has waited this long on rate limits in one sync.",
+      default: 3600,
+      order: 4,
+    }),
+  })
+  .meta({
+    title: "Retries and rate limits",
+    description: "Advanced: how transient failures and 429s are retried.",
+  });
+
+export const ShardConfig = z
+  .object({
+    index: z
+      .number()
+      .int()
+      .min(0)
+      .max(1023)
+      .meta({ title: "Shard index", description: "This connection's shard, from 0 to count - 1.", order: 0 }),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .meta({ title: "Shard count", description: "How many connections share the repositories.", order: 1 }),
+  })
+  .refine((s) => s.index < s.count, { message: "index must be less than count", path: ["index"] })
+  .meta({
+    title: "Shard",
+    description:
+      "Advanced: split the repositories by a stable hash across several connections with the same config; each reads and keeps state for its own part only.",
+  });
+
+export const Config = z
+  .object({
+    cloud: CloudConfig.optional().meta({ order: 0 }),
+    data_center: DataCenterConfig.optional().meta({ order: 1 }),
+    start_date: z
+      .string()
+      .trim()
+      .regex(DATE_TIME, {
+        message: "must be an ISO 8601 date-time such as 2024-01-01T00:00:00Z",
+        abort: true,
+      })
+      .refine((s) => !Number.isNaN(Date.parse(s)), "is not a valid date")
+      .optional()
+      .meta({
+        title: "Start date",
+        description:
+          "Only pull requests updated (Cloud) and commits committed (Data Center) at or after this instant are read. Default: everything.",
+        examples: ["2024-01-01T00:00:00Z"],
+        pattern:
+          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
+        format: "date-time",
+        order: 2,
+      }),
+    max_concurrency: z.number().int().min(1).max(64).optional().meta({
+      title: "Concurrent requests",
+      description: "Most requests in flight per deployment.",
+      default: 8,
+      order: 3,
+    }),
+    request_timeout_seconds: z.number().int().min(1).max(900).optional().meta({
+      title: "Request timeout (s)",
+      description: "Time allowed for one request, connection and body included.",
+      default: 60,
+      order: 4,
+    }),
+    requests_per_hour: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .meta({
+        title: "Requests per hour",
+        description:
+          "Keep under this many requests per hour per deployment (Bitbucket Cloud allows about 1,000 per token). Default: no limit beyond the server's own.",
+        examples: [900],
+        order: 5,
+      }),
+    retry: RetryConfig.optional().meta({ order: 6 }),
+    shard: ShardConfig.optional().meta({ order: 7 }),
+  })
+  .meta({ title: "Bitbucket Source Spec" });
+
+export type ConfigInput = z.input<typeof Config>;
+export type ParsedConfig = z.output<typeof Config>;
+export type CloudConfigT = z.output<typeof CloudConfig>;
+export type DataCenterConfigT = z.output<typeof DataCenterConfig>;
