@@ -1,0 +1,354 @@
+import { rootCertificates } from "node:tls";
+import { type Dispatcher, Pool } from "undici";
+import type { z } from "zod";
+import type { CloudAuth, RetrySettings } from "../config/load.js";
+import { ConnectorError } from "../errors.js";
+import type { Logger } from "../protocol/output.js";
+import { VERSION } from "../version.js";
+import { authorizationHeader } from "./auth.js";
+import { backoffMs, parseRetryAfter, sleep } from "./backoff.js";
+import { HttpError, parseErrorBody } from "./errors.js";
+import { RequestPacer, Semaphore } from "./limits.js";
+
+export type QueryValue = string | number | boolean | undefined | (string | number)[];
+export type Query = Record<string, QueryValue>;
+
+export interface HttpClientOptions {
+  /** "Bitbucket Cloud" or "Bitbucket Data Center": names the server in messages. */
+  service: string;
+  baseUrl: string;
+  auth: CloudAuth;
+  timeoutMs: number;
+  maxConcurrency: number;
+  requestsPerHour?: number;
+  retry: RetrySettings;
+  /** Extra trusted CA (PEM), for this client's connections only. */
+  ca?: string;
+  logger: Logger;
+  /** Test seam: the jitter source. */
+  random?: () => number;
+}
+
+/** Counters for progress display and benchmarks. */
+export interface HttpStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  rateLimitWaitMs: number;
+}
+
+/** A 2xx answer with its body parsed as JSON (undefined for 204 / empty bodies). */
+export interface JsonResponse {
+  status: number;
+  body: unknown;
+  url: URL;
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_RATE_LIMIT_STEP_MS = 10 * 60_000;
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
+
+/**
+ * The one HTTP layer. Every request to Bitbucket goes through `getJson`, which owns:
+ * authentication, the origin guard (credentials go only to the configured origin), timeouts
+ * covering connect and body, retries with capped exponential backoff and full jitter,
+ * `Retry-After`, Bitbucket Cloud's hourly budget (429 without Retry-After: long waits), the
+ * user's requests-per-hour pacing, the concurrency bound, and JSON + zod validation at the edge.
+ */
+export class HttpClient {
+  readonly base: URL;
+  readonly stats: HttpStats = { requests: 0, retries: 0, rateLimited: 0, rateLimitWaitMs: 0 };
+  /** Called whenever the client starts waiting on a rate limit, with the instant it resumes. */
+  onRateLimited: ((resumeAt: number) => void) | undefined;
+
+  private readonly pool: Pool;
+  private readonly semaphore: Semaphore;
+  private readonly pacer: RequestPacer | undefined;
+  private readonly authHeader: string;
+  private readonly random: () => number;
+  /** Shared pause: a 429 stops every request of this client, not just the one that got it. */
+  private resumeAt = 0;
+  private rateLimitStepMs: number;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.base = new URL(opts.baseUrl.endsWith("/") ? opts.baseUrl : `${opts.baseUrl}/`);
+    this.pool = new Pool(this.base.origin, {
+      connections: opts.maxConcurrency,
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: {
+        timeout: opts.timeoutMs,
+        rejectUnauthorized: true,
+        // Node's `ca` replaces the default roots; keep them and add the private CA.
+        ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
+      },
+    });
+    this.semaphore = new Semaphore(opts.maxConcurrency);
+    this.pacer = opts.requestsPerHour ? new RequestPacer(opts.requestsPerHour) : undefined;
+    this.authHeader = authorizationHeader(opts.auth);
+    this.random = opts.random ?? Math.random;
+    this.rateLimitStepMs = opts.retry.rateLimitStepMs;
+  }
+
+  /** GET and validate. `target` is a path relative to the base URL or an absolute URL (a `next` link). */
+  async getJson<T>(target: string, schema: z.ZodType<T>, query?: Query): Promise<T> {
+    const res = await this.get(target, query);
+    return this.validate(res, schema);
+  }
+
+  validate<T>(res: JsonResponse, schema: z.ZodType<T>): T {
+    const parsed = schema.safeParse(res.body);
+    if (parsed.success) return parsed.data;
+    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
+    throw new ConnectorError(
+      "unexpected_response",
+      `${this.opts.service} answered GET ${res.url.pathname} with a payload of an unexpected shape (${first.join("; ")}). Is the URL the API's base URL?`,
+    );
+  }
+
+  /** GET with every rule of the layer; resolves with a 2xx response, throws HttpError / ConnectorError otherwise. */
+  async get(target: string, query?: Query): Promise<JsonResponse> {
+    let url = this.resolve(target, query);
+    let attempt = 0;
+    let redirects = 0;
+    for (;;) {
+      await this.waitForRateLimit();
+      if (this.pacer) await this.pacer.take();
+      await this.semaphore.acquire();
+      const startedAt = Date.now();
+      let outcome: Outcome;
+      try {
+        this.stats.requests++;
+        outcome = await this.attempt(url);
+      } finally {
+        this.semaphore.release();
+      }
+
+      switch (outcome.kind) {
+        case "ok":
+          this.rateLimitStepMs = this.opts.retry.rateLimitStepMs;
+          return { status: outcome.status, body: outcome.body, url };
+        case "redirect": {
+          const next = new URL(outcome.location, url);
+          if (next.origin !== this.base.origin) throw this.foreign(next, "a redirect");
+          if (++redirects > MAX_REDIRECTS)
+            throw new ConnectorError(
+              "unexpected_response",
+              `${this.opts.service}: too many redirects from ${url.pathname}`,
+            );
+          url = next;
+          continue;
+        }
+        case "rate_limited":
+          this.pauseForRateLimit(outcome.retryAfterMs, startedAt, url);
+          continue;
+        case "fatal":
+          throw outcome.error;
+        case "transient": {
+          attempt++;
+          if (attempt > this.opts.retry.maxRetries) {
+            throw new ConnectorError(
+              outcome.code,
+              `${this.opts.service}: GET ${url.pathname} failed ${attempt} times, last with ${outcome.reason}. The server or the network between us is failing; try again later.`,
+              { failureType: "transient_error" },
+            );
+          }
+          const wait = Math.max(
+            backoffMs(attempt, this.opts.retry.initialBackoffMs, this.opts.retry.maxBackoffMs, this.random),
+            outcome.retryAfterMs ?? 0,
+          );
+          this.stats.retries++;
+          this.opts.logger.warn(
+            `${this.opts.service}: GET ${url.pathname} failed with ${outcome.reason}; retry ${attempt} of ${this.opts.retry.maxRetries} in ${formatMs(wait)}`,
+          );
+          await sleep(wait);
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Builds the request URL; refuses any URL outside the configured origin. */
+  private resolve(target: string, query?: Query): URL {
+    const url = /^https?:\/\//i.test(target)
+      ? new URL(target)
+      : new URL(target.replace(/^\/+/, ""), this.base);
+    if (url.origin !== this.base.origin) throw this.foreign(url, "a link");
+    if (query) {
+      const parts: string[] = [];
+      for (const [k, v] of Object.entries(query)) {
+        if (v === undefined) continue;
+        for (const item of Array.isArray(v) ? v : [v])
+          parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(item))}`);
+      }
+      if (parts.length) url.search = url.search ? `${url.search}&${parts.join("&")}` : `?${parts.join("&")}`;
+    }
+    return url;
+  }
+
+  private foreign(url: URL, what: string): ConnectorError {
+    const msg = `${this.opts.service} sent ${what} to another host (${url.origin}); refusing to follow it, so that credentials meant for ${this.base.origin} are never sent elsewhere`;
+    this.opts.logger.warn(msg);
+    return new ConnectorError("unexpected_response", msg);
+  }
+
+  private async waitForRateLimit(): Promise<void> {
+    const wait = this.resumeAt - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+
+  private pauseForRateLimit(retryAfterMs: number | undefined, startedAt: number, url: URL): void {
+    this.stats.rateLimited++;
+    const now = Date.now();
+    let wait: number;
+    let why: string;
+    if (retryAfterMs !== undefined) {
+      wait = retryAfterMs;
+      why = `Retry-After ${formatMs(wait)}`;
+    } else {
+      // No Retry-After: on Bitbucket Cloud this is the hourly request budget. Retrying in
+      // seconds only burns the next requests; wait in long steps that grow while 429s persist.
+      wait = this.rateLimitStepMs;
+      if (startedAt >= this.resumeAt)
+        this.rateLimitStepMs = Math.min(this.rateLimitStepMs * 2, MAX_RATE_LIMIT_STEP_MS);
+      why = "no Retry-After, so the hourly request budget is probably spent";
+    }
+    const resumeAt = now + wait;
+    if (resumeAt <= this.resumeAt) return; // a pause that covers this one is already running
+    const added = resumeAt - Math.max(now, this.resumeAt);
+    if (this.stats.rateLimitWaitMs + added > this.opts.retry.maxRateLimitWaitMs) {
+      throw new ConnectorError(
+        "rate_limited",
+        `${this.opts.service} kept answering 429 Too Many Requests (last to GET ${url.pathname}) after ${formatMs(this.stats.rateLimitWaitMs)} of waiting in this sync, the most retry.max_rate_limit_wait_seconds allows. Run the sync later, set requests_per_hour below your budget, or allow a longer wait.`,
+        { failureType: "transient_error" },
+      );
+    }
+    this.stats.rateLimitWaitMs += added;
+    this.resumeAt = resumeAt;
+    this.opts.logger.warn(
+      `${this.opts.service} answered 429 Too Many Requests (${why}); pausing all requests for ${formatMs(wait)}, until ${new Date(resumeAt).toISOString()}`,
+    );
+    this.onRateLimited?.(resumeAt);
+  }
+
+  /** One request, classified. Never throws for HTTP or network outcomes. */
+  private async attempt(url: URL): Promise<Outcome> {
+    const path = `${url.pathname}${url.search}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pool.request({
+        method: "GET",
+        path,
+        headers: {
+          authorization: this.authHeader,
+          accept: "application/json",
+          "user-agent": `source-bitbucket/${VERSION}`,
+        },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      return this.networkOutcome(err);
+    }
+
+    const { statusCode: status, headers } = res;
+    let text: string;
+    try {
+      text = await res.body.text();
+    } catch (err) {
+      return this.networkOutcome(err);
+    }
+    const header = (name: string) => {
+      const v = headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+
+    if (status >= 200 && status < 300) {
+      if (status === 204 || text.length === 0) return { kind: "ok", status, body: undefined };
+      const type = header("content-type") ?? "";
+      if (type.includes("text/html")) {
+        return {
+          kind: "fatal",
+          error: new ConnectorError(
+            "unexpected_response",
+            `${this.opts.service} answered GET ${url.pathname} with an HTML page instead of JSON: the URL is probably not the API's base URL, or a proxy or login page is in the way`,
+          ),
+        };
+      }
+      try {
+        return { kind: "ok", status, body: JSON.parse(text) };
+      } catch {
+        return {
+          kind: "transient",
+          reason: `a truncated or malformed JSON body (${text.length} bytes)`,
+          code: "server_error",
+        };
+      }
+    }
+    if (status >= 300 && status < 400) {
+      const location = header("location");
+      if (location) return { kind: "redirect", location };
+    }
+    const retryAfterMs = parseRetryAfter(header("retry-after"));
+    if (status === 429) return { kind: "rate_limited", retryAfterMs };
+    if (status >= 500)
+      return { kind: "transient", reason: `HTTP ${status}`, code: "server_error", retryAfterMs };
+    return {
+      kind: "fatal",
+      error: new HttpError({
+        service: this.opts.service,
+        status,
+        method: "GET",
+        path: url.pathname,
+        detail: parseErrorBody(text),
+      }),
+    };
+  }
+
+  private networkOutcome(err: unknown): Outcome {
+    const e = err as {
+      code?: string;
+      name?: string;
+      message?: string;
+      cause?: { code?: string; message?: string };
+    };
+    const code = e.code ?? e.cause?.code ?? e.name ?? "error";
+    const message = e.cause?.message ?? e.message ?? String(err);
+    if (TLS_ERRORS.test(code) || TLS_ERRORS.test(message)) {
+      return {
+        kind: "fatal",
+        error: new ConnectorError(
+          "unreachable",
+          `${this.opts.service} at ${this.base.origin}: TLS verification failed (${code}: ${message}). If the server uses a private certificate authority, set ca_certificate to its PEM.`,
+          { failureType: "config_error" },
+        ),
+      };
+    }
+    const reason =
+      e.name === "TimeoutError" || /Timeout/i.test(code)
+        ? `no complete answer within ${formatMs(this.opts.timeoutMs)} (request_timeout_seconds)`
+        : `a network error (${code}: ${message})`;
+    return { kind: "transient", reason, code: "unreachable" };
+  }
+}
+
+type Outcome =
+  | { kind: "ok"; status: number; body: unknown }
+  | { kind: "redirect"; location: string }
+  | { kind: "rate_limited"; retryAfterMs: number | undefined }
+  | {
+      kind: "transient";
+      reason: string;
+      code: "server_error" | "unreachable";
+      retryAfterMs?: number | undefined;
+    }
+  | { kind: "fatal"; error: ConnectorError };
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
