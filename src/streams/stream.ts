@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import type { JsonObject } from "../protocol/messages.js";
+import type { Logger } from "../protocol/output.js";
+
+/**
+ * The stream contract. A stream says only what is particular to it: its name and schema, how to
+ * list its partitions (repositories), and how to read one partition from the state it left
+ * last time. Concurrency, checkpoints, statuses and sharding are the sync's business
+ * (commands/read.ts), the same for every stream.
+ */
+export interface Stream<P = unknown, S = unknown> {
+  readonly name: string;
+  readonly jsonSchema: JsonObject;
+  readonly primaryKey: string[][];
+  readonly cursorField: string[];
+  /** Validates one partition's state as read back from the platform. */
+  readonly partitionState: z.ZodType<S>;
+  /** The partitions, streamed (a workspace's repository listing can be long). */
+  partitions(ctx: ReadContext): AsyncIterable<P>;
+  /** Stable key of a partition in the stream state, e.g. `acme/backend` or `PLAT/api`. */
+  partitionKey(partition: P): string;
+  /**
+   * Reads one partition. Yields pages of records, and checkpoints: the partition's state after
+   * everything yielded before it, safe to resume from if the process dies right after.
+   */
+  read(partition: P, state: S | undefined, ctx: ReadContext): AsyncIterable<PartitionEvent<S>>;
+}
+
+export type PartitionEvent<S> = { kind: "records"; records: JsonObject[] } | { kind: "checkpoint"; state: S };
+
+export interface ReadContext {
+  logger: Logger;
+  /** How many requests one stream may keep in flight; streams size inner concurrency by it. */
+  concurrency: number;
+}
+
+/** The state blob of a stream as stored by the platform: one entry per partition. */
+export interface StreamState {
+  partitions: Record<string, unknown>;
+}
