@@ -1,0 +1,123 @@
+import type { SimResponse } from "./http-types.js";
+import type { FaultKind, FaultSpec, RouteName } from "./types.js";
+
+// Injected faults: transport and gateway failures a connector must survive. They are consumed in
+// insertion order by matching requests, before authentication.
+
+interface ActiveFault {
+  spec: FaultSpec;
+  remaining: number;
+}
+
+export class FaultQueue {
+  private faults: ActiveFault[] = [];
+
+  add(spec: FaultSpec): void {
+    const times = spec.times ?? 1;
+    if (!(times > 0)) return;
+    this.faults.push({ spec, remaining: times });
+  }
+
+  clear(): void {
+    this.faults = [];
+  }
+
+  /** The fault that answers this request, if any (and uses up one of its times). */
+  take(route: RouteName, pathWithQuery: string): FaultSpec | undefined {
+    const i = this.faults.findIndex((f) => {
+      const r = f.spec.route;
+      if (r === undefined) return true;
+      if (typeof r === "string") return r === route;
+      r.lastIndex = 0;
+      return r.test(pathWithQuery);
+    });
+    if (i < 0) return undefined;
+    const fault = this.faults[i];
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(i, 1);
+    return fault.spec;
+  }
+}
+
+const LOGIN_PAGE = `<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sign in - ACME Single Sign-On</title></head>
+<body>
+<form method="post" action="/sso/login">
+<h1>Your session has expired</h1>
+<label>Username <input name="username"></label>
+<label>Password <input name="password" type="password"></label>
+<button type="submit">Sign in</button>
+</form>
+</body>
+</html>
+`;
+
+const BAD_GATEWAY = `<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>
+`;
+
+/** The response an answering fault sends (not for reset, truncate, hang). */
+export function faultResponse(
+  kind: FaultKind,
+  deployment: "cloud" | "dc" | "sim",
+  retryAfterSeconds: number,
+): SimResponse {
+  const rateLimited = (headers: Record<string, string>): SimResponse =>
+    deployment === "dc"
+      ? {
+          status: 429,
+          headers: { "content-type": "application/json;charset=UTF-8", ...headers },
+          body: JSON.stringify({
+            errors: [
+              {
+                context: null,
+                message: "You have been rate limited. Try again later.",
+                exceptionName: "com.atlassian.bitbucket.ratelimit.RateLimitedException",
+              },
+            ],
+          }),
+        }
+      : {
+          status: 429,
+          headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+          body: "Rate limit for this resource has been exceeded",
+        };
+  switch (kind) {
+    case "429":
+      return rateLimited({});
+    case "429-retry-after-seconds":
+      return rateLimited({ "retry-after": String(retryAfterSeconds) });
+    case "429-retry-after-date": {
+      // An HTTP-date has whole seconds: round up so the client never waits less than asked.
+      const at = new Date(Math.ceil((Date.now() + retryAfterSeconds * 1000) / 1000) * 1000);
+      return rateLimited({ "retry-after": at.toUTCString() });
+    }
+    case "503":
+      return deployment === "cloud"
+        ? {
+            status: 503,
+            headers: { "content-type": "application/json; charset=utf-8" },
+            body: JSON.stringify({ type: "error", error: { message: "Service Unavailable" } }),
+          }
+        : {
+            status: 503,
+            headers: { "content-type": "text/html; charset=utf-8" },
+            body: "<h1>Service Unavailable</h1>",
+          };
+    case "502":
+      return { status: 502, headers: { "content-type": "text/html" }, body: BAD_GATEWAY };
+    case "555":
+      return { status: 555, headers: { "content-type": "text/plain" }, body: "Unknown upstream error" };
+    case "html-200":
+      return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: LOGIN_PAGE };
+    default:
+      throw new Error(`fault ${kind} has no canned response`);
+  }
+}

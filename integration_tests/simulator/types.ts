@@ -1,0 +1,232 @@
+// Public types of the Bitbucket simulator. Other code (tests, demo, benchmark) depends on these
+// names and shapes: extend, do not change.
+
+export type PrState = "OPEN" | "MERGED" | "DECLINED" | "SUPERSEDED";
+export const PR_STATES: readonly PrState[] = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"];
+
+export interface ScaleSpec {
+  cloud: {
+    workspaces: { name: string; repos: number }[];
+    prsPerRepo: [min: number, max: number];
+    commitsPerPr: [min: number, max: number];
+  };
+  dc: {
+    projects: number;
+    reposPerProject: number;
+    commitsPerRepo: [min: number, max: number];
+    emptyRepoEvery?: number;
+  };
+}
+
+export interface SimulatorOptions {
+  /** Default 42; the same seed gives byte-identical data. */
+  seed?: number;
+  /** Default "small". */
+  scale?: "small" | "bench" | ScaleSpec;
+  /** Added to every response (default 0). */
+  latencyMs?: number;
+  /** PEM key and certificate: serve HTTPS instead of HTTP. */
+  tls?: { key: string; cert: string };
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default "/bitbucket". */
+  dcContextPath?: string;
+  /** Which default-branch endpoints this "server version" has; default both. */
+  dcDefaultBranchEndpoints?: ("branches/default" | "default-branch")[];
+  /** Server cap on the DC `limit` parameter (default 1000). */
+  dcMaxLimit?: number;
+  /** Per-credential budget in a rolling hour; past it Cloud answers 429 text/plain without Retry-After. */
+  cloudRequestsPerHour?: number;
+}
+
+export const ROUTE_NAMES = [
+  "cloud.repositories",
+  "cloud.repository",
+  "cloud.pullrequests",
+  "cloud.pullrequest",
+  "cloud.pullrequest_commits",
+  "cloud.workspaces",
+  "cloud.user",
+  "cloud.other",
+  "dc.projects",
+  "dc.project",
+  "dc.repos",
+  "dc.repo",
+  "dc.branches",
+  "dc.branches_default",
+  "dc.default_branch",
+  "dc.commits",
+  "dc.other",
+  "sim.other",
+] as const;
+export type RouteName = (typeof ROUTE_NAMES)[number];
+
+export interface SimStats {
+  total: number;
+  byRoute: Record<RouteName, number>;
+}
+
+export type FaultKind =
+  | "429"
+  | "429-retry-after-seconds"
+  | "429-retry-after-date"
+  | "503"
+  | "502"
+  | "555"
+  | "reset"
+  | "truncate"
+  | "hang"
+  | "html-200";
+
+export interface FaultSpec {
+  /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
+  route?: RouteName | RegExp;
+  kind: FaultKind;
+  /** Default 1; Infinity never clears. */
+  times?: number;
+  /** For the Retry-After kinds (default 1). */
+  retryAfterSeconds?: number;
+}
+
+export interface SimRequestLog {
+  method: string;
+  /** Path with query string, as received. */
+  path: string;
+  route: RouteName;
+  /** 0 when no response was sent (reset, hang). */
+  status: number;
+  authorization: "none" | "basic" | "bearer";
+  /** Which of the simulator's credentials was presented, when it was a valid one. */
+  credentialId?: string;
+  /** The injected fault that answered this request, if any. */
+  fault?: FaultKind;
+}
+
+export interface CloudTruthRecord {
+  workspace: string;
+  repo_slug: string;
+  pull_request_id: number;
+  pull_request_updated_on: string;
+  hash: string;
+}
+
+export interface DcTruthRecord {
+  project_key: string;
+  repo_slug: string;
+  /** The default branch's displayId. */
+  branch: string;
+  id: string;
+  committerTimestamp: number;
+}
+
+export interface SimCredentials {
+  cloud: {
+    /** Workspace access token valid for every workspace, all scopes: Bearer. */
+    accessToken: string;
+    /** Atlassian API token: Basic email:token. */
+    apiToken: { email: string; token: string };
+    /** Bearer; repositories readable, pull requests 403. */
+    noPullRequestScopeToken: string;
+    /** Bearer; workspace access token of "other-ws": 403 on other workspaces. */
+    otherWorkspaceToken: string;
+  };
+  dc: {
+    /** Basic; sees everything. */
+    username: string;
+    password: string;
+    /** Bearer (or Basic username:token), same user. */
+    personalAccessToken: string;
+    /** Bearer; HTTP access token scoped to one project (`httpAccessTokenProjectKey`). */
+    httpAccessToken: string;
+    /** The project the HTTP access token may read: the first project of `dc.repositories()`. */
+    httpAccessTokenProjectKey: string;
+    /** Authenticates but may read nothing. */
+    noAccessUser: { username: string; password: string };
+  };
+}
+
+export interface CloudPullRequestSummary {
+  id: number;
+  state: PrState;
+  updated_on: string;
+  /** Commits the pull request holds (also for 404 ones, whose commits cannot be listed). */
+  commits: number;
+  /** What GET .../pullrequests/{id}/commits answers. */
+  commitsStatus: 200 | 404;
+}
+
+export interface CloudMutations {
+  /** Adds n commits; bumps the PR's updated_on to "now" (later than every existing updated_on). Returns the new hashes, oldest first. */
+  addCommitsToPullRequest(workspace: string, repoSlug: string, prId: number, n: number): string[];
+  /** Returns the new pull request's id. */
+  createPullRequest(workspace: string, repoSlug: string, opts: { commits: number; state?: PrState }): number;
+  /** Bumps updated_on. */
+  setPullRequestState(workspace: string, repoSlug: string, prId: number, state: PrState): void;
+  pullRequests(workspace: string, repoSlug: string): CloudPullRequestSummary[];
+  repositories(workspace: string): string[];
+  /** Workspace slugs, in API order. */
+  workspaces(): string[];
+}
+
+export interface DcRepositorySummary {
+  projectKey: string;
+  slug: string;
+  /** The default branch's displayId, or null when that ref does not exist (empty repository, missing branch). */
+  defaultBranch: string | null;
+  /** Commits reachable from the default branch. */
+  commits: number;
+  /** The configured default branch, whether or not the ref exists. */
+  configuredDefaultBranch: string;
+  /** No refs at all. */
+  empty: boolean;
+  branches: string[];
+}
+
+export interface DcMutations {
+  /** n new commits on the default branch (creating it when missing); returns ids oldest first. */
+  push(projectKey: string, repoSlug: string, n: number): string[];
+  /** Drops the newest `drop` commits of the default branch and adds `add` new ones (ids oldest first). */
+  forcePush(
+    projectKey: string,
+    repoSlug: string,
+    opts: { drop: number; add: number },
+  ): { removed: string[]; added: string[] };
+  setDefaultBranch(
+    projectKey: string,
+    repoSlug: string,
+    displayId: string,
+    opts?: { fromBranch?: string; addCommits?: number },
+  ): void;
+  /** Renames the default branch's ref; the old ref disappears. */
+  renameDefaultBranch(projectKey: string, repoSlug: string, newDisplayId: string): void;
+  repositories(): DcRepositorySummary[];
+}
+
+export interface Simulator {
+  /** Origin, e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** `${url}/2.0` */
+  cloudApiUrl: string;
+  /** `${url}${dcContextPath}` */
+  dcUrl: string;
+  credentials: SimCredentials;
+  /** Counts since start or the last resetStats(). */
+  stats(): SimStats;
+  /** Resets the counts and the request log. */
+  resetStats(): void;
+  /** Every request since start or the last resetStats(). */
+  requests(): SimRequestLog[];
+  injectFault(f: FaultSpec): void;
+  clearFaults(): void;
+  /** Every record the connector should emit for the data the simulator holds right now. */
+  truth(): { cloud: CloudTruthRecord[]; dc: DcTruthRecord[] };
+  /** Sizes of truth() without building it (cheap at 1M commits). */
+  truthCount(): { cloud: number; dc: number };
+  /** The simulated clock (starts 2026-06-01T00:00:00Z, moves only on mutations). */
+  now(): Date;
+  cloud: CloudMutations;
+  dc: DcMutations;
+  close(): Promise<void>;
+}
