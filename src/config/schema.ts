@@ -24,6 +24,13 @@ const httpUrl = (
     .refine(isHttpUrl, { message: "must be an http:// or https:// URL" })
     .meta({ title, description, examples, order, format: "uri", ...extra });
 
+/** Date.parse accepts 2024-02-30 (it rolls over); a start date must name a real day. */
+function isRealInstant(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return !Number.isNaN(Date.parse(s)) && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
@@ -279,7 +286,7 @@ export const Config = z
         message: "must be an ISO 8601 date-time such as 2024-01-01T00:00:00Z",
         abort: true,
       })
-      .refine((s) => !Number.isNaN(Date.parse(s)), "is not a valid date")
+      .refine(isRealInstant, "is not a valid date")
       .optional()
       .meta({
         title: "Start date",

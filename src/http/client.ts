@@ -27,6 +27,8 @@ export interface HttpClientOptions {
   logger: Logger;
   /** Test seam: the jitter source. */
   random?: () => number;
+  /** Test seam: an undici dispatcher (e.g. MockAgent) instead of the client's own pool. */
+  dispatcher?: Dispatcher;
 }
 
 /** Counters for progress display and benchmarks. */
@@ -61,7 +63,7 @@ export class HttpClient {
   /** Called whenever the client starts waiting on a rate limit, with the instant it resumes. */
   onRateLimited: ((resumeAt: number) => void) | undefined;
 
-  private readonly pool: Pool;
+  private readonly dispatcher: Dispatcher;
   private readonly semaphore: Semaphore;
   private readonly pacer: RequestPacer | undefined;
   private readonly authHeader: string;
@@ -72,18 +74,20 @@ export class HttpClient {
 
   constructor(private readonly opts: HttpClientOptions) {
     this.base = new URL(opts.baseUrl.endsWith("/") ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.pool = new Pool(this.base.origin, {
-      connections: opts.maxConcurrency,
-      keepAliveTimeout: 30_000,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      connect: {
-        timeout: opts.timeoutMs,
-        rejectUnauthorized: true,
-        // Node's `ca` replaces the default roots; keep them and add the private CA.
-        ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
-      },
-    });
+    this.dispatcher =
+      opts.dispatcher ??
+      new Pool(this.base.origin, {
+        connections: opts.maxConcurrency,
+        keepAliveTimeout: 30_000,
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        connect: {
+          timeout: opts.timeoutMs,
+          rejectUnauthorized: true,
+          // Node's `ca` replaces the default roots; keep them and add the private CA.
+          ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
+        },
+      });
     this.semaphore = new Semaphore(opts.maxConcurrency);
     this.pacer = opts.requestsPerHour ? new RequestPacer(opts.requestsPerHour) : undefined;
     this.authHeader = authorizationHeader(opts.auth);
@@ -169,7 +173,7 @@ export class HttpClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    if (!this.opts.dispatcher) await this.dispatcher.close();
   }
 
   /** Builds the request URL; refuses any URL outside the configured origin. */
@@ -240,7 +244,8 @@ export class HttpClient {
     const path = `${url.pathname}${url.search}`;
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.pool.request({
+      res = await this.dispatcher.request({
+        origin: this.base.origin,
         method: "GET",
         path,
         headers: {

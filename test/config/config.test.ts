@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parseConfig, secretsOf } from "../../src/config/load.js";
+import { assertAirbyteRules, connectorSpecification } from "../../src/config/spec.js";
+import { ConnectorError } from "../../src/errors.js";
+import { validateMessage } from "../helpers/protocol.js";
+
+const cloud = { workspace: "acme", credentials: { auth_type: "access_token", access_token: "tok-123456" } };
+const dc = {
+  url: "https://git.example.com/bitbucket/",
+  credentials: { auth_type: "basic", username: "jane", password: "pw-123456" },
+};
+
+function error(raw: unknown): string {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).code).toBe("config_error");
+    return (err as ConnectorError).message;
+  }
+  throw new Error("expected a config error");
+}
+
+describe("parseConfig", () => {
+  it("applies defaults and resolves every auth method", () => {
+    const c = parseConfig({ cloud, data_center: dc });
+    expect(c.cloud).toEqual({
+      workspace: "acme",
+      auth: { kind: "bearer", token: "tok-123456" },
+      pullRequestStates: ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
+      apiUrl: "https://api.bitbucket.org/2.0",
+    });
+    expect(c.dataCenter).toEqual({
+      url: "https://git.example.com/bitbucket",
+      auth: { kind: "basic", username: "jane", password: "pw-123456" },
+    });
+    expect(c.maxConcurrency).toBe(8);
+    expect(c.requestTimeoutMs).toBe(60_000);
+    expect(c.retry.maxRetries).toBe(8);
+
+    const api = parseConfig({
+      cloud: {
+        ...cloud,
+        credentials: { auth_type: "api_token", email: "jane@example.com", api_token: "at-1234" },
+      },
+    });
+    expect(api.cloud?.auth).toEqual({ kind: "basic", username: "jane@example.com", password: "at-1234" });
+    const bearer = parseConfig({
+      data_center: { ...dc, credentials: { auth_type: "access_token", access_token: "http-token-1" } },
+    });
+    expect(bearer.dataCenter?.auth).toEqual({ kind: "bearer", token: "http-token-1" });
+  });
+
+  it("parses filters, start date, shard and repositories as PROJECT/slug", () => {
+    const c = parseConfig({
+      cloud: {
+        ...cloud,
+        repositories: ["a", "b", "a"],
+        pull_request_states: ["MERGED"],
+        api_url: "http://127.0.0.1:9/2.0/",
+      },
+      data_center: { ...dc, projects: ["PLAT"], repositories: ["PLAT/api"] },
+      start_date: "2024-01-01T00:00:00+02:00",
+      shard: { index: 1, count: 3 },
+      requests_per_hour: 900,
+    });
+    expect(c.cloud?.repositories).toEqual(["a", "b"]);
+    expect(c.cloud?.pullRequestStates).toEqual(["MERGED"]);
+    expect(c.cloud?.apiUrl).toBe("http://127.0.0.1:9/2.0");
+    expect(c.dataCenter?.repositories).toEqual([{ project: "PLAT", slug: "api" }]);
+    expect(c.startDate?.toISOString()).toBe("2023-12-31T22:00:00.000Z");
+    expect(c.shard).toEqual({ index: 1, count: 3 });
+    expect(c.requestsPerHour).toBe(900);
+  });
+
+  it.each([
+    [null, "must be a JSON object, got null"],
+    [[1], "must be a JSON object, got an array"],
+    [{}, "set `cloud` (Bitbucket Cloud), `data_center` (Bitbucket Data Center), or both"],
+    [{ cloud: { credentials: cloud.credentials } }, "cloud.workspace: is required"],
+    [{ cloud: { ...cloud, workspace: 42 } }, "cloud.workspace: expected string, received number"],
+    [
+      { cloud: { ...cloud, credentials: { auth_type: "app_password", password: "x" } } },
+      'cloud.credentials.auth_type: unknown or missing auth_type; expected "access_token" or "api_token"',
+    ],
+    [
+      { cloud: { ...cloud, credentials: { auth_type: "access_token" } } },
+      "cloud.credentials.access_token: is required",
+    ],
+    [{ cloud: { ...cloud, api_url: "not a url" } }, "cloud.api_url: must be an http:// or https:// URL"],
+    [{ data_center: { ...dc, url: "ftp://x" } }, "data_center.url: must be an http:// or https:// URL"],
+    [
+      { data_center: { ...dc, repositories: ["noslash"] } },
+      "data_center.repositories.0: must be PROJECT/slug",
+    ],
+    [{ cloud, start_date: "yesterday" }, "start_date: must be an ISO 8601 date-time"],
+    [{ cloud, start_date: "2024-02-30T00:00:00Z" }, "start_date: is not a valid date"],
+    [{ cloud, max_concurrency: 0 }, "max_concurrency: must be at least 1"],
+    [{ cloud, max_concurrency: 65 }, "max_concurrency: must be at most 64"],
+    [{ cloud, request_timeout_seconds: 1.5 }, "request_timeout_seconds: expected int"],
+    [{ cloud, shard: { index: 3, count: 3 } }, "shard.index: index must be less than count"],
+    [{ cloud: { ...cloud, pull_request_states: ["OPEN", "CLOSED"] } }, "cloud.pull_request_states.1"],
+  ])("rejects %j with a message naming the field", (raw, expected) => {
+    expect(error(raw)).toContain(expected);
+  });
+
+  it("finds every secret, for masking before validation", () => {
+    const s = secretsOf({
+      cloud: { credentials: { email: "a@b.c", api_token: "T1" } },
+      data_center: { credentials: { username: "u", password: "P" } },
+    });
+    expect(s.plain.sort()).toEqual(["P", "T1"]);
+    expect(s.basic).toEqual([
+      ["a@b.c", "T1"],
+      ["u", "P"],
+    ]);
+  });
+});
+
+describe("spec", () => {
+  const spec = connectorSpecification();
+  const props = (
+    spec.connectionSpecification as { properties: Record<string, { properties: Record<string, unknown> }> }
+  ).properties;
+
+  it("is a valid SPEC message and follows Airbyte's spec rules", () => {
+    expect(validateMessage({ type: "SPEC", spec })).toBe(true);
+    expect(() => assertAirbyteRules(spec.connectionSpecification)).not.toThrow();
+    expect(JSON.stringify(spec)).not.toContain('"additionalProperties":false');
+    expect(JSON.stringify(spec)).not.toContain("$ref");
+  });
+
+  it("marks every secret airbyte_secret and discriminates credentials by an auth_type const", () => {
+    for (const deployment of ["cloud", "data_center"]) {
+      const creds = props[deployment]?.properties.credentials as {
+        oneOf: { properties: Record<string, { const?: string; airbyte_secret?: boolean }> }[];
+      };
+      expect(creds.oneOf.length).toBe(2);
+      for (const option of creds.oneOf) {
+        expect(typeof option.properties.auth_type?.const).toBe("string");
+        for (const [k, v] of Object.entries(option.properties)) {
+          if (["access_token", "api_token", "password"].includes(k)) expect(v.airbyte_secret).toBe(true);
+        }
+      }
+    }
+  });
+
+  it("is exactly spec.json", () => {
+    const file = JSON.parse(readFileSync(new URL("../../spec.json", import.meta.url), "utf8"));
+    expect(file).toEqual(JSON.parse(JSON.stringify(spec)));
+  });
+
+  it("accepts what parseConfig accepts: every property has a title or is a const", () => {
+    const walk = (node: unknown, path: string): void => {
+      if (typeof node !== "object" || node === null) return;
+      const n = node as Record<string, unknown>;
+      if (n.properties) {
+        for (const [k, v] of Object.entries(n.properties as Record<string, Record<string, unknown>>)) {
+          if (v.const === undefined && !v.title && v.type !== "object")
+            throw new Error(`${path}.${k} has no title`);
+          walk(v, `${path}.${k}`);
+        }
+      }
+      for (const o of (n.oneOf as unknown[]) ?? []) walk(o, path);
+    };
+    walk(spec.connectionSpecification, "$");
+  });
+});

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+
+/** Validators built from the official Airbyte protocol schema (vendored under integration_tests/airbyte). */
+const schemaPath = new URL("../../integration_tests/airbyte/airbyte_protocol.schema.json", import.meta.url);
+const protocol = JSON.parse(readFileSync(schemaPath, "utf8")) as Record<string, unknown>;
+
+const ajv = new Ajv({ strict: false, allErrors: true });
+// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+type AddFormats = (a: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
+  addFormatsModule) as unknown as AddFormats;
+addFormats(ajv);
+ajv.addSchema(protocol, "airbyte_protocol");
+
+function definition(name: string): ValidateFunction {
+  const v = ajv.getSchema(`airbyte_protocol#/definitions/${name}`);
+  if (!v) throw new Error(`no definition ${name}`);
+  return v;
+}
+
+export const validateMessage = definition("AirbyteMessage");
+export const validateCatalog = definition("ConfiguredAirbyteCatalog");
+
+/** Throws with ajv's errors when a message breaks the official schema or the type/payload pairing. */
+export function assertValidMessage(message: unknown): void {
+  if (!validateMessage(message)) {
+    throw new Error(
+      `invalid Airbyte message ${JSON.stringify(message).slice(0, 300)}: ${ajv.errorsText(validateMessage.errors)}`,
+    );
+  }
+  // The schema does not tie `type` to its payload key; the protocol does.
+  const m = message as Record<string, unknown>;
+  const key: Record<string, string> = {
+    RECORD: "record",
+    STATE: "state",
+    LOG: "log",
+    TRACE: "trace",
+    SPEC: "spec",
+    CONNECTION_STATUS: "connectionStatus",
+    CATALOG: "catalog",
+  };
+  const payload = key[String(m.type)];
+  if (!payload || m[payload] === undefined)
+    throw new Error(`message of type ${String(m.type)} lacks its payload`);
+}
+
+/** Validates a JSON Schema instance (e.g. a record against its stream's schema). */
+export function compileSchema(schema: object): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+export function schemaErrors(v: ValidateFunction): string {
+  return ajv.errorsText(v.errors);
+}

@@ -1,0 +1,251 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { ConnectorError } from "../../src/errors.js";
+import { backoffMs, parseRetryAfter } from "../../src/http/backoff.js";
+import { HttpError } from "../../src/http/errors.js";
+import { fastRetry, mockClient } from "../helpers/clients.js";
+
+const Any = z.unknown();
+const json = { "content-type": "application/json" };
+
+async function failure(p: Promise<unknown>): Promise<ConnectorError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectorError);
+    return err as ConnectorError;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("HttpClient", () => {
+  it("sends Bearer and Basic credentials and encodes repeated query parameters and + as %2B", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    let seen: { path: string; auth: unknown } | undefined;
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: (p) => p.startsWith("/2.0/repositories/acme/r/pullrequests"), method: "GET" })
+      .reply((req) => {
+        seen = { path: req.path, auth: (req.headers as Record<string, string>).authorization };
+        return { statusCode: 200, data: { values: [] }, responseOptions: { headers: json } };
+      });
+    await client.getJson("repositories/acme/r/pullrequests", Any, {
+      state: ["OPEN", "MERGED"],
+      q: 'updated_on >= "2024-01-01T00:00:00+00:00"',
+      x: undefined,
+    });
+    expect(seen?.auth).toBe("Bearer test-token");
+    expect(seen?.path).toBe(
+      "/2.0/repositories/acme/r/pullrequests?state=OPEN&state=MERGED&q=updated_on%20%3E%3D%20%222024-01-01T00%3A00%3A00%2B00%3A00%22",
+    );
+
+    const basic = mockClient("https://api.example.com/2.0", {
+      auth: { kind: "basic", username: "jane@example.com", password: "tok" },
+    });
+    let header: unknown;
+    basic.agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/user" })
+      .reply((req) => {
+        header = (req.headers as Record<string, string>).authorization;
+        return { statusCode: 200, data: {}, responseOptions: { headers: json } };
+      });
+    await basic.client.getJson("user", Any);
+    expect(header).toBe(`Basic ${Buffer.from("jane@example.com:tok").toString("base64")}`);
+  });
+
+  it("refuses next links and redirects to another origin, and never sends them credentials", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0");
+    const foreign = agent.get("https://evil.example.net");
+    let foreignCalls = 0;
+    foreign
+      .intercept({ path: () => true })
+      .reply(() => {
+        foreignCalls++;
+        return { statusCode: 200, data: {} };
+      })
+      .persist();
+    const e = await failure(client.getJson("https://evil.example.net/2.0/repositories/acme?page=2", Any));
+    expect(e.message).toContain("another host (https://evil.example.net)");
+    expect(logger.lines.some((l) => l.level === "WARN" && l.message.includes("refusing"))).toBe(true);
+
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/moved" })
+      .reply(302, "", { headers: { location: "https://evil.example.net/steal" } });
+    const r = await failure(client.getJson("moved", Any));
+    expect(r.message).toContain("a redirect to another host");
+    expect(foreignCalls).toBe(0);
+
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/old" })
+      .reply(301, "", { headers: { location: "/2.0/new" } });
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/new" })
+      .reply(200, { ok: true }, { headers: json });
+    await expect(client.getJson("old", Any)).resolves.toEqual({ ok: true });
+  });
+
+  it("retries 5xx (also non-standard 555), truncated bodies and resets, then succeeds", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, maxRetries: 5 },
+    });
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/x" }).reply(503, "busy");
+    pool.intercept({ path: "/2.0/x" }).reply(555, "odd");
+    pool.intercept({ path: "/2.0/x" }).reply(200, '{"values": [1, 2', { headers: json });
+    pool
+      .intercept({ path: "/2.0/x" })
+      .replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    pool.intercept({ path: "/2.0/x" }).reply(200, { values: [1, 2] }, { headers: json });
+    await expect(client.getJson("x", Any)).resolves.toEqual({ values: [1, 2] });
+    expect(client.stats.retries).toBe(4);
+    const warnings = logger.lines.filter((l) => l.level === "WARN").map((l) => l.message);
+    expect(warnings.join("\n")).toMatch(/HTTP 503[\s\S]*HTTP 555[\s\S]*truncated[\s\S]*ECONNRESET/);
+  });
+
+  it("gives up after max_retries with a transient error", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
+    const e = await failure(client.getJson("x", Any));
+    expect(e.failureType).toBe("transient_error");
+    expect(e.message).toContain("failed 4 times, last with HTTP 502");
+    expect(client.stats.requests).toBe(4);
+  });
+
+  it("does not retry 400/401/403/404 and maps them to error codes", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/a" }).reply(401, { type: "error", error: { message: "Token is invalid" } });
+    pool.intercept({ path: "/2.0/b" }).reply(403, { type: "error", error: { message: "scope" } });
+    pool
+      .intercept({ path: "/2.0/c" })
+      .reply(404, { type: "error", error: { message: "Repository dev/null not found" } });
+    pool.intercept({ path: "/2.0/d" }).reply(400, "pagelen too big");
+    pool.intercept({ path: "/2.0/e" }).reply(401, {
+      errors: [
+        {
+          context: null,
+          message: "You are not permitted",
+          exceptionName: "com.atlassian.bitbucket.AuthorisationException",
+        },
+      ],
+    });
+    const codes = [];
+    for (const p of ["a", "b", "c", "d", "e"]) {
+      const e = await failure(client.getJson(p, Any));
+      expect(e).toBeInstanceOf(HttpError);
+      codes.push(e.code);
+    }
+    expect(codes).toEqual([
+      "invalid_credentials",
+      "invalid_permissions",
+      "not_found",
+      "unexpected_response",
+      "invalid_permissions",
+    ]);
+    expect(client.stats.requests).toBe(5);
+    const e404 = await failure(
+      (async () => {
+        pool.intercept({ path: "/2.0/f" }).reply(404, {
+          errors: [
+            {
+              message: "Commit 'x' does not exist",
+              exceptionName: "com.atlassian.bitbucket.commit.NoSuchCommitException",
+            },
+          ],
+        });
+        return client.getJson("f", Any);
+      })(),
+    );
+    expect((e404 as HttpError).exception).toBe("NoSuchCommitException");
+    expect(e404.message).toContain("404 Not Found to GET /2.0/f: Commit 'x' does not exist");
+  });
+
+  it("honours Retry-After in seconds and as an HTTP date, pausing every request", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0");
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/x" }).reply(429, "slow down", { headers: { "retry-after": "0.05" } });
+    pool
+      .intercept({ path: "/2.0/x" })
+      .reply(429, "slow down", { headers: { "retry-after": new Date(Date.now() + 1000).toUTCString() } });
+    pool.intercept({ path: "/2.0/x" }).reply(200, { ok: 1 }, { headers: json });
+    const resumes: number[] = [];
+    client.onRateLimited = (at) => resumes.push(at);
+    const t0 = Date.now();
+    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: 1 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
+    expect(resumes).toHaveLength(2);
+    expect(client.stats.rateLimited).toBe(2);
+    expect(logger.lines.filter((l) => l.message.includes("429")).length).toBe(2);
+  });
+
+  it("treats a 429 without Retry-After as a spent hourly budget: long, growing steps, then gives up", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, rateLimitStepMs: 30, maxRateLimitWaitMs: 100 },
+    });
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/x" })
+      .reply(429, "Rate limit for this resource has been exceeded")
+      .persist();
+    const e = await failure(client.getJson("x", Any));
+    expect(e.code).toBe("rate_limited");
+    expect(e.failureType).toBe("transient_error");
+    // 30 + 60 = 90 ms waited; the next step (120) would pass the 100 ms budget.
+    expect(client.stats.rateLimitWaitMs).toBe(90);
+    expect(logger.lines[0]?.message).toContain("hourly request budget");
+  });
+
+  it("reports an HTML page (a proxy or wrong URL) without retrying", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/x" })
+      .reply(200, "<html>login</html>", { headers: { "content-type": "text/html" } });
+    const e = await failure(client.getJson("x", Any));
+    expect(e.message).toContain("HTML page instead of JSON");
+    expect(client.stats.requests).toBe(1);
+  });
+
+  it("validates payloads with zod and says where they differ", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/x" })
+      .reply(200, { values: [{ id: "1" }] }, { headers: json });
+    const e = await failure(client.getJson("x", z.object({ values: z.array(z.object({ id: z.number() })) })));
+    expect(e.code).toBe("unexpected_response");
+    expect(e.message).toContain("values.0.id");
+  });
+
+  it("times out a hung request and retries it", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0", { timeoutMs: 50 });
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/x" }).reply(200, { late: true }, { headers: json }).delay(500);
+    pool.intercept({ path: "/2.0/x" }).reply(200, { ok: true }, { headers: json });
+    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: true });
+    expect(client.stats.retries).toBe(1);
+  });
+});
+
+describe("backoff", () => {
+  it("is full jitter under a capped exponential", () => {
+    expect(backoffMs(1, 1000, 60_000, () => 1)).toBe(1000);
+    expect(backoffMs(4, 1000, 60_000, () => 1)).toBe(8000);
+    expect(backoffMs(20, 1000, 60_000, () => 1)).toBe(60_000);
+    expect(backoffMs(3, 1000, 60_000, () => 0.5)).toBe(2000);
+    expect(backoffMs(3, 1000, 60_000, () => 0)).toBe(0);
+  });
+
+  it("parses Retry-After as seconds or an HTTP date", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter("Thu, 01 Jan 2026 00:01:00 GMT", now)).toBe(60_000);
+    expect(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
