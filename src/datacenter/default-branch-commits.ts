@@ -122,30 +122,31 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
         state = withoutPending(state);
       }
     }
-    if (state?.commit_id !== undefined && state.committer_timestamp !== undefined) {
-      yield* this.readNew(repo, state as Required<Omit<DcPartitionState, "pending">>, ctx);
-    } else {
-      yield* this.readAll(repo, this.startDate?.getTime(), ctx);
-    }
+    if (state === undefined) yield* this.readAll(repo, this.startDate?.getTime(), ctx);
+    else yield* this.readNew(repo, state, ctx);
   }
 
-  /** Incremental: commits on the current default branch that the stored commit does not reach. */
+  /**
+   * Incremental: commits on the current default branch that the stored commit does not reach
+   * (all of them for a repository that had none last time). One request when nothing changed.
+   */
   private async *readNew(
     repo: DcRepository,
-    state: { branch: string; commit_id: string; committer_timestamp: number },
+    state: DcPartitionState,
     ctx: ReadContext,
   ): AsyncGenerator<PartitionEvent<DcPartitionState>> {
     const key = this.partitionKey(repo);
+    const since = state.commit_id;
     let first: DcPageAt<Commit>;
     try {
-      // No `until`: the server's default branch as it is now, so a switched default branch is
-      // read too. One request when nothing changed.
-      first = await commitPage(this.client, repo, { since: state.commit_id, start: 0 });
+      // No `until`: the server's default branch as it is now, so a switched default branch is read too.
+      first = await commitPage(this.client, repo, { since, start: 0 });
     } catch (err) {
       if (!isNoSuchCommit(err)) throw err;
+      if (since === undefined || state.committer_timestamp === undefined) return; // still no default branch
       const floor = Math.max(state.committer_timestamp - REWRITE_MARGIN_MS, this.startDate?.getTime() ?? 0);
       ctx.logger.warn(
-        `${key}: commit ${state.commit_id} is no longer in the repository (history rewritten, e.g. a force-push); re-reading the default branch's commits committed since ${new Date(floor).toISOString()}`,
+        `${key}: commit ${since} is no longer in the repository (history rewritten, e.g. a force-push); re-reading the default branch's commits committed since ${new Date(floor).toISOString()}`,
       );
       yield* this.readAll(repo, floor, ctx);
       return;
@@ -154,29 +155,25 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
     const found = await this.branches.resolve(repo);
     if (found.kind !== "branch") {
       ctx.logger.warn(
-        `${key}: new commits appeared but the default branch is ${found.kind}; will retry next sync`,
+        `${key}: new commits appeared but the default branch is ${found.kind}; they are read next sync`,
       );
       return;
     }
     const { branch } = found;
-    if (branch.id !== state.branch) {
+    if (state.branch !== undefined && branch.id !== state.branch) {
       ctx.logger.info(
-        `${key}: the default branch changed from ${state.branch} to ${branch.id}; reading its commits that ${state.commit_id.slice(0, 11)} does not contain`,
+        `${key}: the default branch changed from ${state.branch} to ${branch.id}; reading its commits that ${since?.slice(0, 11) ?? "the previous read"} did not reach`,
       );
     }
-    yield* this.sweep(
-      repo,
-      {
-        since: state.commit_id,
-        until: undefined,
-        start: 0,
-        branch: branch.id,
-        displayId: branch.displayId,
-        floor: undefined,
-      },
-      state,
-      first,
-    );
+    const plan: Sweep = {
+      since,
+      until: undefined,
+      start: 0,
+      branch: branch.id,
+      displayId: branch.displayId,
+      floor: since === undefined ? this.startDate?.getTime() : undefined,
+    };
+    yield* this.sweep(repo, plan, state, first);
   }
 
   /** Full read of the default branch, or of its commits committed at or after `floor`. */
