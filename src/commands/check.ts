@@ -25,7 +25,11 @@ export async function check(config: ResolvedConfig, output: AirbyteOutput): Prom
         } catch (err) {
           const e = asConnectorError(err);
           const where = d.kind === "cloud" ? "Bitbucket Cloud" : "Bitbucket Data Center";
-          return { code: e.code, text: `${where}: ${e.message}` };
+          // Name the deployment unless the message already does.
+          return {
+            code: e.code,
+            text: /Bitbucket (Cloud|Data Center)/.test(e.message) ? e.message : `${where}: ${e.message}`,
+          };
         }
       }),
     );

@@ -152,11 +152,11 @@ export class HttpClient {
         case "transient": {
           attempt++;
           if (attempt > this.opts.retry.maxRetries) {
-            throw new ConnectorError(
-              outcome.code,
-              `${this.opts.service}: GET ${url.pathname} failed ${attempt} times, last with ${outcome.reason}. The server or the network between us is failing; try again later.`,
-              { failureType: "transient_error" },
-            );
+            const message =
+              outcome.code === "unreachable"
+                ? `could not reach ${this.opts.service} at ${this.base.origin} (GET ${url.pathname}, ${attempt} attempts, last: ${outcome.reason}). Check the URL, and that the server is up and reachable from where the connector runs.`
+                : `${this.opts.service} failed GET ${url.pathname} ${attempt} times, last with ${outcome.reason}. The server or a proxy in front of it is failing; try again later.`;
+            throw new ConnectorError(outcome.code, message, { failureType: "transient_error" });
           }
           const wait = Math.max(
             backoffMs(attempt, this.opts.retry.initialBackoffMs, this.opts.retry.maxBackoffMs, this.random),

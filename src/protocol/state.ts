@@ -26,7 +26,7 @@ export function decodeState(raw: unknown): Map<string, unknown> {
   if (raw === undefined || raw === null) return out;
   if (Array.isArray(raw)) {
     raw.forEach((item, i) => {
-      const parsed = StateMessage.safeParse(item);
+      const parsed = StateMessage.safeParse(unwrap(item));
       if (!parsed.success) {
         throw configError(
           `state message ${i} is not an Airbyte state message of type STREAM, GLOBAL or LEGACY: ${formatIssues(parsed.error.issues)}`,
@@ -47,6 +47,13 @@ export function decodeState(raw: unknown): Map<string, unknown> {
     return decodeState([obj]);
   for (const [name, blob] of Object.entries(obj)) out.set(name, blob);
   return out;
+}
+
+/** A whole STATE line as the connector printed it (`{"type":"STATE","state":{...}}`) is accepted too. */
+function unwrap(item: unknown): unknown {
+  if (typeof item === "object" && item !== null && (item as { type?: unknown }).type === "STATE")
+    return (item as { state?: unknown }).state;
+  return item;
 }
 
 function put(out: Map<string, unknown>, entry: z.infer<typeof StreamStateEntry>): void {

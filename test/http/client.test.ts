@@ -111,7 +111,7 @@ describe("HttpClient", () => {
     agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
     const e = await failure(client.getJson("x", Any));
     expect(e.failureType).toBe("transient_error");
-    expect(e.message).toContain("failed 4 times, last with HTTP 502");
+    expect(e.message).toContain("failed GET /2.0/x 4 times, last with HTTP 502");
     expect(client.stats.requests).toBe(4);
   });
 
