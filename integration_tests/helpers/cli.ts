@@ -1,0 +1,113 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertValidMessage } from "../../test/helpers/protocol.js";
+
+/** The built connector, as the platform runs it. `npm test` builds it first. */
+export const BIN = new URL("../../dist/main.js", import.meta.url).pathname;
+
+// biome-ignore lint/suspicious/noExplicitAny: protocol messages are inspected field by field in tests
+export type Message = Record<string, any>;
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  messages: Message[];
+  stdout: string;
+  stderr: string;
+}
+
+/** Every stdout and stderr text produced by CLI runs in this process, for the secret sweep. */
+export const transcript: string[] = [];
+
+/**
+ * Runs the CLI and parses stdout. Fails the test when stdout holds anything but valid Airbyte
+ * messages, one per line.
+ */
+export function runCli(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; bin?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      transcript.push(stdout, stderr);
+      try {
+        resolve({ code, signal, messages: parseMessages(stdout), stdout, stderr });
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+export function parseMessages(stdout: string): Message[] {
+  const lines = stdout.split("\n").filter((l) => l.length > 0);
+  return lines.map((line, i) => {
+    let m: Message;
+    try {
+      m = JSON.parse(line) as Message;
+    } catch {
+      throw new Error(`stdout line ${i + 1} is not JSON: ${line.slice(0, 200)}`);
+    }
+    assertValidMessage(m);
+    return m;
+  });
+}
+
+/** A fresh temporary directory with the given JSON files; returns their paths. */
+export function writeFiles(files: Record<string, unknown>): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "source-bitbucket-"));
+  const paths: Record<string, string> = { dir };
+  for (const [name, content] of Object.entries(files)) {
+    const p = join(dir, name);
+    writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+    paths[name] = p;
+  }
+  return paths;
+}
+
+export const byType = (ms: Message[], type: string) => ms.filter((m) => m.type === type);
+export const records = (ms: Message[], stream?: string) =>
+  ms
+    .filter((m) => m.type === "RECORD" && (stream === undefined || m.record.stream === stream))
+    .map((m) => m.record.data as Message);
+export const states = (ms: Message[], stream?: string) =>
+  ms.filter(
+    (m) => m.type === "STATE" && (stream === undefined || m.state.stream.stream_descriptor.name === stream),
+  );
+export const statuses = (ms: Message[], stream: string) =>
+  ms
+    .filter(
+      (m) =>
+        m.type === "TRACE" &&
+        m.trace.type === "STREAM_STATUS" &&
+        m.trace.stream_status.stream_descriptor.name === stream,
+    )
+    .map((m) => m.trace.stream_status.status as string);
+export const errors = (ms: Message[]) =>
+  ms.filter((m) => m.type === "TRACE" && m.trace.type === "ERROR").map((m) => m.trace.error as Message);
+export const logs = (ms: Message[], level?: string) =>
+  ms
+    .filter((m) => m.type === "LOG" && (level === undefined || m.log.level === level))
+    .map((m) => m.log.message as string);
+
+/** The last STATE of each stream, as the platform would pass it to the next run. */
+export function lastStates(ms: Message[]): Message[] {
+  const last = new Map<string, Message>();
+  for (const m of states(ms)) last.set(m.state.stream.stream_descriptor.name, m.state);
+  return [...last.values()];
+}
