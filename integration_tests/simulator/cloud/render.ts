@@ -14,6 +14,19 @@ const href = (h: string) => ({ href: h });
 
 export class CloudRenderer {
   readonly codec: CommitIdCodec;
+  // User and repository sub-objects repeat on every commit of a page: build each once per origin.
+  // They are shared between responses, so nothing may mutate rendered objects (fields= copies).
+  private readonly cache = new Map<string, Json>();
+
+  private cached(key: string, build: () => Json): Json {
+    let v = this.cache.get(key);
+    if (!v) {
+      if (this.cache.size > 50_000) this.cache.clear();
+      v = build();
+      this.cache.set(key, v);
+    }
+    return v;
+  }
 
   constructor(private readonly world: CloudWorld) {
     this.codec = new CommitIdCodec(world.seed ^ 0x0c10);
@@ -33,6 +46,10 @@ export class CloudRenderer {
   }
 
   user(origin: string, p: Person): Json {
+    return this.cached(`u\0${origin}\0${p.uuid}`, () => this.buildUser(origin, p));
+  }
+
+  private buildUser(origin: string, p: Person): Json {
     const enc = encodeURIComponent(p.uuid);
     const initials = p.displayName
       .split(" ")
@@ -75,13 +92,13 @@ export class CloudRenderer {
     repo: CloudRepository,
     fullName = `${repo.workspace.slug}/${repo.slug}`,
   ): Json {
-    return {
+    return this.cached(`r\0${origin}\0${repo.no}\0${fullName}`, () => ({
       type: "repository",
       full_name: fullName,
       links: this.repoLinks(origin, fullName, repo.uuid),
       name: repo.name,
       uuid: repo.uuid,
-    };
+    }));
   }
 
   repository(origin: string, repo: CloudRepository): Json {
