@@ -90,6 +90,9 @@ export class DcMutator implements DcMutations {
   renameDefaultBranch(projectKey: string, repoSlug: string, newDisplayId: string): void {
     const repo = this.repo(projectKey, repoSlug);
     const chain = repo.branches.get(repo.defaultBranch);
+    if (newDisplayId !== repo.defaultBranch && repo.branches.has(newDisplayId)) {
+      throw new Error(`simulator: ${projectKey}/${repoSlug} already has a branch ${newDisplayId}`);
+    }
     this.clock.advance(1);
     if (chain) {
       repo.branches.delete(repo.defaultBranch);
