@@ -171,7 +171,9 @@ describe("DC mutations", () => {
     expect((await get(commitsUrl("?until=main"), dcAdmin(sim))).status).toBe(404);
     expect((await get(commitsUrl("?until=refs%2Fheads%2Ftrunk&limit=1"), dcAdmin(sim))).status).toBe(200);
     expect(truthIds()).toEqual(ids);
-    expect(() => sim.dc.renameDefaultBranch("OPS", "runbooks", "feature/on-call")).toThrow(/already has a branch/);
+    expect(() => sim.dc.renameDefaultBranch("OPS", "runbooks", "feature/on-call")).toThrow(
+      /already has a branch/,
+    );
   });
 
   it("turns an empty repository into one with history on first push", async () => {
