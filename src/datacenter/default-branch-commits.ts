@@ -193,6 +193,7 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
       ctx.logger.warn(
         `${key}: skipped: its default branch does not exist (set one in the repository settings)`,
       );
+      yield { kind: "checkpoint", state: {} };
       return;
     }
     const { branch } = found;
@@ -214,6 +215,7 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
       ctx.logger.warn(
         `${key}: skipped: the default branch ${branch.displayId} has no commits (${err.detail.message ?? "not found"})`,
       );
+      yield { kind: "checkpoint", state: {} };
     }
   }
 

@@ -101,9 +101,14 @@ export class HttpClient {
     return this.validate(res, schema);
   }
 
+  /**
+   * Checks a body against its schema. Payload schemas only validate (no defaults, no
+   * transforms), so the body itself is returned: records keep Bitbucket's own field order and
+   * nothing is copied on the hot path.
+   */
   validate<T>(res: JsonResponse, schema: z.ZodType<T>): T {
     const parsed = schema.safeParse(res.body);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) return res.body as T;
     const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
     throw new ConnectorError(
       "unexpected_response",
