@@ -7,9 +7,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Message } from "../integration_tests/helpers/cli.js";
 import { startSimulator } from "../integration_tests/simulator/index.js";
-
-type Message = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: demo output inspection
 
 const bin = new URL("../dist/main.js", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "source-bitbucket-demo-"));
