@@ -111,3 +111,35 @@ export function lastStates(ms: Message[]): Message[] {
   for (const m of states(ms)) last.set(m.state.stream.stream_descriptor.name, m.state);
   return [...last.values()];
 }
+
+/** `read` with a config, the given streams in a catalog, and optionally a state. */
+export function runRead(
+  config: Record<string, unknown>,
+  catalogJson: Record<string, unknown>,
+  opts: { state?: unknown; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const files = writeFiles({
+    "config.json": config,
+    "catalog.json": catalogJson,
+    ...(opts.state ? { "state.json": opts.state } : {}),
+  });
+  const args = ["read", "--config", files["config.json"]!, "--catalog", files["catalog.json"]!];
+  if (opts.state) args.push("--state", files["state.json"]!);
+  return runCli(args, opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {});
+}
+
+/** Each stream's STATE recordCounts add up to its records, and no record follows the last STATE. */
+export function recordCountsPerState(ms: Message[], stream: string): { exact: boolean; total: number } {
+  let since = 0;
+  let total = 0;
+  let exact = true;
+  for (const m of ms) {
+    if (m.type === "RECORD" && m.record.stream === stream) since++;
+    if (m.type === "STATE" && m.state.stream.stream_descriptor.name === stream) {
+      if (m.state.sourceStats.recordCount !== since) exact = false;
+      total += since;
+      since = 0;
+    }
+  }
+  return { exact: exact && since === 0, total };
+}
