@@ -14,7 +14,8 @@ import type { PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
 
 export interface SyncEntry {
   stream: Stream;
-  client: HttpClient;
+  /** The stream's HTTP client, to report its rate-limit waits as stream statuses. */
+  client: Pick<HttpClient, "onRateLimited">;
   incremental: boolean;
   /** The stream's state blob as given to `read` (undefined for none). */
   state: unknown;
