@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { secretsOf } from "../../src/config/load.js";
 import { assertValidMessage } from "../../test/helpers/protocol.js";
 
 /** The built connector, as the platform runs it. `npm test` builds it first. */
@@ -46,12 +47,37 @@ export function runCli(
       const stderr = Buffer.concat(err).toString("utf8");
       transcript.push(stdout, stderr);
       try {
+        assertNoSecrets(args, stdout, stderr);
         resolve({ code, signal, messages: parseMessages(stdout), stdout, stderr });
       } catch (e) {
         reject(e);
       }
     });
   });
+}
+
+/**
+ * The secret sweep: no run may print a secret of the config it was given, in any form a client
+ * sends it (plain, URL-encoded, or inside a Basic credential), on stdout or stderr.
+ */
+function assertNoSecrets(args: string[], stdout: string, stderr: string): void {
+  const i = args.indexOf("--config");
+  if (i < 0 || !args[i + 1]) return;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(args[i + 1]!, "utf8"));
+  } catch {
+    return; // not JSON: nothing to leak
+  }
+  const { plain, basic } = secretsOf(raw);
+  const forms = [
+    ...plain.flatMap((s) => [s, encodeURIComponent(s)]),
+    ...basic.map(([user, s]) => Buffer.from(`${user}:${s}`).toString("base64")),
+  ].filter((s) => s.length >= 4);
+  for (const secret of forms) {
+    if (stdout.includes(secret) || stderr.includes(secret))
+      throw new Error(`a secret of the config leaked into the output of ${args[0]}`);
+  }
 }
 
 export function parseMessages(stdout: string): Message[] {
