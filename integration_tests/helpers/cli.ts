@@ -28,7 +28,7 @@ export const transcript: string[] = [];
  */
 export function runCli(
   args: string[],
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; bin?: string } = {},
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; bin?: string; raw?: boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
@@ -48,7 +48,7 @@ export function runCli(
       transcript.push(stdout, stderr);
       try {
         assertNoSecrets(args, stdout, stderr);
-        resolve({ code, signal, messages: parseMessages(stdout), stdout, stderr });
+        resolve({ code, signal, messages: opts.raw ? [] : parseMessages(stdout), stdout, stderr });
       } catch (e) {
         reject(e);
       }
