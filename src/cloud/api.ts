@@ -1,6 +1,6 @@
 import type { PullRequestState } from "../config/schema.js";
 import type { HttpClient } from "../http/client.js";
-import { cloudPages } from "../http/paginate.js";
+import { cloudPages, type PageValues } from "../http/paginate.js";
 import {
   type Commit,
   CommitPage,
@@ -68,7 +68,7 @@ export async function* pullRequestCommitPages(
   slug: string,
   id: number,
   pagelen = PAGELEN,
-): AsyncGenerator<Commit[]> {
+): AsyncGenerator<PageValues<Commit>> {
   const path = `repositories/${seg(workspace)}/${seg(slug)}/pullrequests/${id}/commits`;
-  for await (const page of cloudPages(client, path, { pagelen }, CommitPage)) yield page.values;
+  for await (const page of cloudPages(client, path, { pagelen }, CommitPage)) yield page;
 }

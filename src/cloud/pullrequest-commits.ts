@@ -1,11 +1,20 @@
 import { z } from "zod";
 import type { ResolvedConfig } from "../config/load.js";
-import { schema as cloudSchema } from "../generated/cloud_pullrequest_commits.js";
+import {
+  type CloudPullrequestCommit,
+  schema as cloudSchema,
+} from "../generated/cloud_pullrequest_commits.js";
 import type { HttpClient } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { CompletionWatermark, mergeConcurrent } from "../streams/concurrent.js";
-import type { PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
+import {
+  type PartitionEvent,
+  type ReadContext,
+  type RecordsEvent,
+  recordsWithContext,
+  type Stream,
+} from "../streams/stream.js";
 import { compareInstants, laterInstant, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repositorySlugs } from "./api.js";
 import type { PullRequestRef } from "./payloads.js";
@@ -101,7 +110,7 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
         updatedOf.set(ev.index, ev.item.pr.updated_on);
         upper = laterInstant(upper, ev.item.pr.updated_on);
       } else if (ev.kind === "value") {
-        yield { kind: "records", records: ev.value };
+        yield ev.value;
       } else {
         const before = watermark.reached;
         const reached = watermark.complete(ev.index);
@@ -163,8 +172,11 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     repo: CloudRepository,
     pr: PullRequestRef,
     ctx: ReadContext,
-  ): AsyncGenerator<JsonObject[]> {
-    const context = {
+  ): AsyncGenerator<RecordsEvent> {
+    const context: Pick<
+      CloudPullrequestCommit,
+      "workspace" | "repo_slug" | "pull_request_id" | "pull_request_updated_on"
+    > = {
       workspace: repo.workspace,
       repo_slug: repo.slug,
       pull_request_id: pr.id,
@@ -172,10 +184,10 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     };
     let count = 0;
     try {
-      for await (const commits of pullRequestCommitPages(this.client, repo.workspace, repo.slug, pr.id)) {
-        if (commits.length === 0) continue;
-        count += commits.length;
-        yield commits.map((c) => Object.assign(c, context));
+      for await (const page of pullRequestCommitPages(this.client, repo.workspace, repo.slug, pr.id)) {
+        if (page.values.length === 0) continue;
+        count += page.values.length;
+        yield recordsWithContext(page.values, page.raw, context);
       }
     } catch (err) {
       if (err instanceof HttpError && err.status === 404) {
@@ -193,7 +205,7 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
   }
 }
 
-async function* noRecords(): AsyncGenerator<JsonObject[]> {}
+async function* noRecords(): AsyncGenerator<RecordsEvent> {}
 
 function withoutUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;

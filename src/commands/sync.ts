@@ -169,7 +169,11 @@ async function syncStream(
           if (e.records.length === 0) continue;
           await ensureRunning();
           recordsSinceState += e.records.length;
-          await output.records(name, e.records);
+          await output.records(
+            name,
+            e.records,
+            e.raw && e.context ? { texts: e.raw, context: e.context } : undefined,
+          );
         } else if (e.kind === "checkpoint") {
           const serialized = JSON.stringify(e.state);
           if (text.get(key) !== serialized) {

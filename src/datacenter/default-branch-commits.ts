@@ -3,9 +3,9 @@ import type { ResolvedConfig } from "../config/load.js";
 import type { DcDefaultBranchCommit } from "../generated/dc_default_branch_commits.js";
 import { schema as dcSchema } from "../generated/dc_default_branch_commits.js";
 import type { HttpClient } from "../http/client.js";
-import type { DcPageAt } from "../http/paginate.js";
+import type { DcPageAt, PageValues } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
-import type { PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
+import { type PartitionEvent, type ReadContext, recordsWithContext, type Stream } from "../streams/stream.js";
 import {
   commitPage,
   type DcRepository,
@@ -250,10 +250,8 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
         head = { id: top.id, timestamp: top.committerTimestamp };
       }
       const floor = plan.floor;
-      const kept =
-        floor === undefined ? page.values : page.values.filter((c) => c.committerTimestamp >= floor);
-      if (kept.length)
-        yield { kind: "records", records: kept.map((c) => Object.assign(c, context) as JsonObject) };
+      const { values, raw } = floor === undefined ? page : committedSince(page, floor);
+      if (values.length) yield recordsWithContext(values, raw, context);
       const wholePageOlder = floor !== undefined && page.values.every((c) => c.committerTimestamp < floor);
       start = wholePageOlder ? undefined : page.nextStart;
       page = undefined;
@@ -276,6 +274,15 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
         state: { branch: plan.branch, commit_id: head.id, committer_timestamp: head.timestamp },
       };
   }
+}
+
+/** The commits of a page committed at or after `floor`, with their raw texts. */
+function committedSince(page: PageValues<Commit>, floor: number): PageValues<Commit> {
+  const keep = page.values.map((c) => c.committerTimestamp >= floor);
+  return {
+    values: page.values.filter((_, i) => keep[i]),
+    raw: page.raw?.filter((_, i) => keep[i]),
+  };
 }
 
 function fromPending(p: Pending): Sweep {

@@ -39,10 +39,11 @@ export interface HttpStats {
   rateLimitWaitMs: number;
 }
 
-/** A 2xx answer with its body parsed as JSON (undefined for 204 / empty bodies). */
+/** A 2xx answer with its body parsed as JSON (undefined for 204 / empty bodies), and its bytes. */
 export interface JsonResponse {
   status: number;
   body: unknown;
+  bytes: Buffer;
   url: URL;
 }
 
@@ -126,18 +127,20 @@ export class HttpClient {
       if (this.pacer) await this.pacer.take();
       await this.semaphore.acquire();
       const startedAt = Date.now();
-      let outcome: Outcome;
+      let exchange: Exchange;
       try {
         this.stats.requests++;
-        outcome = await this.attempt(url);
+        exchange = await this.exchange(url);
       } finally {
+        // The slot bounds requests on the wire; parsing the answer happens outside it.
         this.semaphore.release();
       }
+      const outcome = exchange.kind === "response" ? this.classify(url, exchange) : exchange;
 
       switch (outcome.kind) {
         case "ok":
           this.rateLimitStepMs = this.opts.retry.rateLimitStepMs;
-          return { status: outcome.status, body: outcome.body, url };
+          return { status: outcome.status, body: outcome.body, bytes: outcome.bytes, url };
         case "redirect": {
           const next = new URL(outcome.location, url);
           if (next.origin !== this.base.origin) throw this.foreign(next, "a redirect");
@@ -244,8 +247,8 @@ export class HttpClient {
     this.onRateLimited?.(resumeAt);
   }
 
-  /** One request, classified. Never throws for HTTP or network outcomes. */
-  private async attempt(url: URL): Promise<Outcome> {
+  /** One request and its whole body. Never throws for HTTP or network outcomes. */
+  private async exchange(url: URL): Promise<Exchange> {
     const path = `${url.pathname}${url.search}`;
     let res: Dispatcher.ResponseData;
     try {
@@ -264,20 +267,27 @@ export class HttpClient {
       return this.networkOutcome(err);
     }
 
-    const { statusCode: status, headers } = res;
-    let text: string;
     try {
-      text = await res.body.text();
+      return {
+        kind: "response",
+        status: res.statusCode,
+        headers: res.headers,
+        bytes: Buffer.from(await res.body.arrayBuffer()),
+      };
     } catch (err) {
       return this.networkOutcome(err);
     }
+  }
+
+  /** What an answer means: success (parsed), redirect, rate limit, retryable or final failure. */
+  private classify(url: URL, { status, headers, bytes }: Extract<Exchange, { kind: "response" }>): Outcome {
     const header = (name: string) => {
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
 
     if (status >= 200 && status < 300) {
-      if (status === 204 || text.length === 0) return { kind: "ok", status, body: undefined };
+      if (status === 204 || bytes.length === 0) return { kind: "ok", status, body: undefined, bytes };
       const type = header("content-type") ?? "";
       if (type.includes("text/html")) {
         return {
@@ -289,11 +299,11 @@ export class HttpClient {
         };
       }
       try {
-        return { kind: "ok", status, body: JSON.parse(text) };
+        return { kind: "ok", status, body: JSON.parse(bytes.toString("utf8")), bytes };
       } catch {
         return {
           kind: "transient",
-          reason: `a truncated or malformed JSON body (${text.length} bytes)`,
+          reason: `a truncated or malformed JSON body (${bytes.length} bytes)`,
           code: "server_error",
         };
       }
@@ -313,12 +323,12 @@ export class HttpClient {
         status,
         method: "GET",
         path: url.pathname,
-        detail: parseErrorBody(text),
+        detail: parseErrorBody(bytes.toString("utf8")),
       }),
     };
   }
 
-  private networkOutcome(err: unknown): Outcome {
+  private networkOutcome(err: unknown): Extract<Outcome, { kind: "transient" | "fatal" }> {
     const e = err as {
       code?: string;
       name?: string;
@@ -345,8 +355,12 @@ export class HttpClient {
   }
 }
 
+type Exchange =
+  | { kind: "response"; status: number; headers: Dispatcher.ResponseData["headers"]; bytes: Buffer }
+  | Extract<Outcome, { kind: "transient" | "fatal" }>;
+
 type Outcome =
-  | { kind: "ok"; status: number; body: unknown }
+  | { kind: "ok"; status: number; body: unknown; bytes: Buffer }
   | { kind: "redirect"; location: string }
   | { kind: "rate_limited"; retryAfterMs: number | undefined }
   | {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConnectorError } from "../errors.js";
 import type { HttpClient, Query } from "./client.js";
+import { rawValues } from "./raw-values.js";
 
 /** A Bitbucket Cloud page: `values` and an opaque `next` link (page numbers or page tokens). */
 export function cloudPage<T extends z.ZodType>(item: T) {
@@ -23,6 +24,12 @@ export interface CloudPage<T> {
   next?: string | undefined;
 }
 
+/** A page's values, and their own JSON bytes when the page could be sliced (see raw-values.ts). */
+export interface PageValues<T> {
+  values: T[];
+  raw: Buffer[] | undefined;
+}
+
 /**
  * Bitbucket Cloud pages, following `next` as the server wrote it: the link is opaque (page
  * numbers for lists, tokens for pull-request commits), so it is never rebuilt or edited. The
@@ -33,13 +40,21 @@ export async function* cloudPages<T>(
   path: string,
   query: Query,
   schema: z.ZodType<CloudPage<T>>,
-): AsyncGenerator<CloudPage<T>> {
-  let page = await client.getJson(path, schema, query);
-  for (;;) {
-    yield page;
-    if (!page.next) return;
-    page = await client.getJson(page.next, schema);
+): AsyncGenerator<CloudPage<T> & PageValues<T>> {
+  let next: string | undefined = path;
+  let q: Query | undefined = query;
+  while (next !== undefined) {
+    const res = await client.get(next, q);
+    const page = client.validate(res, schema);
+    yield { values: page.values, next: page.next, raw: matching(rawValues(res.bytes), page.values) };
+    next = page.next;
+    q = undefined; // a next link already carries every parameter
   }
+}
+
+/** Raw texts only when they line up one to one with the parsed values. */
+function matching<T>(raw: Buffer[] | undefined, values: T[]): Buffer[] | undefined {
+  return raw !== undefined && raw.length === values.length ? raw : undefined;
 }
 
 export interface DcPage<T> {
@@ -51,8 +66,7 @@ export interface DcPage<T> {
 }
 
 /** One Data Center page with where it started, so a caller can checkpoint between pages. */
-export interface DcPageAt<T> {
-  values: T[];
+export interface DcPageAt<T> extends PageValues<T> {
   start: number;
   /** Where the next page starts; undefined on the last page. */
   nextStart: number | undefined;
@@ -70,8 +84,10 @@ export async function dcPageAt<T>(
   schema: z.ZodType<DcPage<T>>,
   start: number,
 ): Promise<DcPageAt<T>> {
-  const page = await client.getJson(path, schema, { ...query, start });
-  if (page.isLastPage) return { values: page.values, start, nextStart: undefined };
+  const res = await client.get(path, { ...query, start });
+  const page = client.validate(res, schema);
+  const raw = matching(rawValues(res.bytes), page.values);
+  if (page.isLastPage) return { values: page.values, raw, start, nextStart: undefined };
   const next = page.nextPageStart;
   if (typeof next !== "number" || next <= start) {
     // Stopping here would silently drop the rest of the list.
@@ -80,7 +96,7 @@ export async function dcPageAt<T>(
       `Bitbucket Data Center answered GET ${path} (start=${start}) with isLastPage=false but no usable nextPageStart (${String(next)})`,
     );
   }
-  return { values: page.values, start, nextStart: next };
+  return { values: page.values, raw, start, nextStart: next };
 }
 
 /** Every page of a Data Center list, from `nextPageStart` to `nextPageStart` until `isLastPage`. */

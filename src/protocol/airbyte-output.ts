@@ -12,6 +12,7 @@ import type {
 } from "./messages.js";
 import type { StreamInfo, SyncOutput } from "./output.js";
 import type { Redactor } from "./redact.js";
+import { contextBytes, pushSpliced } from "./splice.js";
 
 /**
  * The Airbyte message layer: one JSON object per line on stdout, nothing else. Diagnostics
@@ -118,12 +119,28 @@ export class AirbyteOutput implements SyncOutput {
     return this.send(trace);
   }
 
-  records(stream: string, records: JsonObject[]): Promise<void> {
-    // Hot path: one string per record, built around the serialized data, one write per page.
+  records(
+    stream: string,
+    records: JsonObject[],
+    raw?: { texts: Buffer[]; context: JsonObject },
+  ): Promise<void> {
+    // Hot path, once per page. With raw bytes the context is spliced into Bitbucket's own JSON;
+    // otherwise each object is serialized. Either way the page becomes one write.
     const head = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`;
-    const lines = new Array<string>(records.length);
-    for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}}}`;
-    return this.writer.writeAll(lines);
+    if (!raw) {
+      const lines = new Array<string>(records.length);
+      for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}}}\n`;
+      return this.writer.writePieces([Buffer.from(lines.join(""), "utf8")]);
+    }
+    const headBytes = Buffer.from(head, "utf8");
+    const tail = contextBytes(raw.context);
+    const pieces: Buffer[] = [];
+    for (const text of raw.texts) {
+      pieces.push(headBytes);
+      pushSpliced(pieces, text, tail);
+      pieces.push(RECORD_END);
+    }
+    return this.writer.writePieces(pieces);
   }
 
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> {
@@ -141,5 +158,7 @@ export class AirbyteOutput implements SyncOutput {
     return this.writer.flush();
   }
 }
+
+const RECORD_END = Buffer.from("}}\n");
 
 const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };

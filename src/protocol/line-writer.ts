@@ -3,52 +3,54 @@ import type { Writable } from "node:stream";
 /**
  * Writes newline-terminated lines to a stream in chunks, honouring backpressure: callers await
  * `write` and are held while the consumer (the Airbyte platform, a pipe, a file) is slow, so
- * memory stays flat whatever the read speed. Lines from concurrent callers never interleave
- * because each line is appended whole, synchronously.
+ * memory stays flat whatever the read speed. Lines are queued as byte pieces (records arrive as
+ * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written.
+ * Lines from concurrent callers never interleave because each is queued whole, synchronously.
  */
 export class LineWriter {
-  private chunk = "";
+  private pieces: Buffer[] = [];
+  private size = 0;
   private pending: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
 
   constructor(
     private readonly out: Writable,
-    private readonly chunkBytes = 64 * 1024,
+    private readonly chunkBytes = 256 * 1024,
   ) {
     out.on("error", (err: Error) => {
       this.failed = err;
     });
   }
 
-  /** Queues one line; resolves once the queued text is accepted by the stream when a chunk was due. */
+  /** Queues one line given as text. */
   write(line: string): Promise<void> {
-    this.chunk += `${line}\n`;
-    if (this.chunk.length < this.chunkBytes) return this.pending;
-    return this.flush();
+    return this.writePieces([Buffer.from(`${line}\n`, "utf8")]);
   }
 
-  /** Queues many lines at once (one page of records). */
-  writeAll(lines: string[]): Promise<void> {
-    if (lines.length === 0) return this.pending;
-    this.chunk += `${lines.join("\n")}\n`;
-    if (this.chunk.length < this.chunkBytes) return this.pending;
-    return this.flush();
+  /** Queues byte pieces that together form whole lines (each ending in a newline). */
+  writePieces(pieces: Buffer[]): Promise<void> {
+    for (const p of pieces) {
+      this.pieces.push(p);
+      this.size += p.length;
+    }
+    return this.size < this.chunkBytes ? this.pending : this.flush();
   }
 
   /** Hands everything queued to the stream and waits until the stream can take more. */
   flush(): Promise<void> {
-    if (this.chunk.length > 0) {
-      const text = this.chunk;
-      this.chunk = "";
-      this.pending = this.pending.then(() => this.push(text));
+    if (this.size > 0) {
+      const chunk = Buffer.concat(this.pieces, this.size);
+      this.pieces = [];
+      this.size = 0;
+      this.pending = this.pending.then(() => this.push(chunk));
     }
     return this.pending;
   }
 
-  private push(text: string): Promise<void> {
+  private push(chunk: Buffer): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
-      const ok = this.out.write(text, (err) => {
+      const ok = this.out.write(chunk, (err) => {
         if (err) reject(err);
       });
       if (ok) {

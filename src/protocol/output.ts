@@ -27,7 +27,12 @@ export interface SyncOutput extends Logger {
   streamRunning(stream: string): Promise<void>;
   /** The stream waits on a rate limit until `resetAt` (epoch ms). */
   streamRateLimited(stream: string, resetAt: number): Promise<void>;
-  records(stream: string, records: JsonObject[]): Promise<void>;
+  /** A page of records; `raw`, when given, holds their JSON texts before `context` was merged in. */
+  records(
+    stream: string,
+    records: JsonObject[],
+    raw?: { texts: Buffer[]; context: JsonObject },
+  ): Promise<void>;
   /** The whole state of `stream`, and how many of its records were emitted since its previous state. */
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void>;
   streamComplete(stream: string): Promise<void>;

@@ -26,7 +26,38 @@ export interface Stream<P = unknown, S = unknown> {
   read(partition: P, state: S | undefined, ctx: ReadContext): AsyncIterable<PartitionEvent<S>>;
 }
 
-export type PartitionEvent<S> = { kind: "records"; records: JsonObject[] } | { kind: "checkpoint"; state: S };
+export type PartitionEvent<S> = RecordsEvent | { kind: "checkpoint"; state: S };
+
+/**
+ * A page of records. When `raw` is there, `raw[i]` is Bitbucket's own JSON (bytes) of
+ * `records[i]` before `context` was merged into it, so an output can splice the context in
+ * instead of serializing the object again (see http/raw-values.ts).
+ */
+export interface RecordsEvent {
+  kind: "records";
+  records: JsonObject[];
+  raw?: Buffer[];
+  context?: JsonObject;
+}
+
+/**
+ * Merges the context fields (repository, pull request...) into each of a page's records and
+ * keeps the raw texts only if no record already had one of those fields (splicing would then
+ * duplicate a key).
+ */
+export function recordsWithContext(
+  records: JsonObject[],
+  raw: Buffer[] | undefined,
+  context: JsonObject,
+): RecordsEvent {
+  const keys = Object.keys(context);
+  let spliceable = raw !== undefined && raw.length === records.length;
+  for (const r of records) {
+    if (spliceable) for (const k of keys) if (k in r) spliceable = false;
+    Object.assign(r, context);
+  }
+  return spliceable && raw ? { kind: "records", records, raw, context } : { kind: "records", records };
+}
 
 export interface ReadContext {
   logger: Logger;

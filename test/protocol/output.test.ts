@@ -104,7 +104,7 @@ describe("AirbyteOutput", () => {
   it("waits for a slow consumer instead of buffering without bound", async () => {
     const out = new PassThrough({ highWaterMark: 1024 });
     const o = new AirbyteOutput(out, new Redactor());
-    const big = Array.from({ length: 200 }, (_, i) => ({ id: i, pad: "x".repeat(1000) }));
+    const big = Array.from({ length: 600 }, (_, i) => ({ id: i, pad: "x".repeat(1000) }));
     let settled = false;
     const write = o.records("s", big).then(() => {
       settled = true;
