@@ -1,0 +1,366 @@
+/**
+ * `npm run bench`: the built connector against the simulator, measured. Not part of the tests.
+ *
+ *   npm run bench -- [--commits 200000] [--latency 25] [--concurrency 8] [--passes latency,throughput,incremental]
+ *
+ * Passes (each a fresh `read` of both streams as a child process, the simulator in this process):
+ * - latency:     with --latency ms per request: wall time against the serial bound (requests × latency)
+ *                and against that bound divided by the concurrency;
+ * - throughput:  no latency: records/s against the emit limit, i.e. the rate at which this machine
+ *                serializes a sample of the same records through the same output code to a null sink;
+ * - incremental: the throughput pass's final state read again with nothing changed: requests per route.
+ * Every pass reports requests, requests per 1,000 records against the minimum the page-size caps
+ * allow, and the connector's peak RSS. Results go to bench/results/<stamp>.json and .md.
+ */
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Writable } from "node:stream";
+import { parseArgs } from "node:util";
+import { type Simulator, scaleForTotals, startSimulator } from "../integration_tests/simulator/index.js";
+import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
+import type { JsonObject } from "../src/protocol/messages.js";
+import { Redactor } from "../src/protocol/redact.js";
+
+const { values: args } = parseArgs({
+  options: {
+    commits: { type: "string", default: "200000" },
+    latency: { type: "string", default: "25" },
+    concurrency: { type: "string", default: "8" },
+    passes: { type: "string", default: "latency,throughput,incremental" },
+    out: { type: "string", default: "bench/results" },
+  },
+});
+const total = Number(args.commits);
+const latency = Number(args.latency);
+const concurrency = Number(args.concurrency);
+const passes = new Set(args.passes.split(","));
+const root = new URL("..", import.meta.url).pathname;
+const bin = join(root, "dist/main.js");
+const SAMPLE = 20_000;
+
+interface ReadResult {
+  code: number | null;
+  wallMs: number;
+  /** CPU the simulator (this process) spent while the connector ran. */
+  simulatorCpuMs: number;
+  records: Record<string, number>;
+  peakRssMb: number;
+  lastStates: unknown[];
+  sample: { stream: string; data: JsonObject }[];
+}
+
+/** Runs `read`, streaming stdout: counts records, keeps the last STATE per stream and a sample of records. */
+function read(config: unknown, state: unknown[] | undefined, keepEvery: number): Promise<ReadResult> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-"));
+  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+  writeFileSync(
+    join(dir, "catalog.json"),
+    JSON.stringify({
+      streams: ["cloud_pullrequest_commits", "dc_default_branch_commits"].map((name) => ({
+        stream: { name, json_schema: {}, supported_sync_modes: ["incremental"] },
+        sync_mode: "incremental",
+        destination_sync_mode: "append_dedup",
+      })),
+    }),
+  );
+  const argv = [bin, "read", "--config", join(dir, "config.json"), "--catalog", join(dir, "catalog.json")];
+  if (state) {
+    writeFileSync(join(dir, "state.json"), JSON.stringify(state));
+    argv.push("--state", join(dir, "state.json"));
+  }
+  // stdout goes to a file, as in `read > out.jsonl`: the measured run competes with nothing
+  // but the simulator; the file is examined after the run.
+  const outPath = join(dir, "out.jsonl");
+  const fd = openSync(outPath, "w");
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const child = spawn(process.execPath, argv, { stdio: ["ignore", fd, "inherit"] });
+    let peakKb = 0;
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // exited
+      }
+    }, 50);
+    child.on("error", reject);
+    child.on("close", async (code) => {
+      const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const simulatorCpuMs = (cpu.user + cpu.system) / 1000;
+      clearInterval(poll);
+      closeSync(fd);
+      const records: Record<string, number> = {};
+      const last = new Map<string, unknown>();
+      const sample: ReadResult["sample"] = [];
+      let seen = 0;
+      for await (const line of createInterface({
+        input: createReadStream(outPath),
+        crlfDelay: Number.POSITIVE_INFINITY,
+      })) {
+        if (line.startsWith('{"type":"RECORD"')) {
+          const stream = line.slice(36, line.indexOf('"', 36));
+          records[stream] = (records[stream] ?? 0) + 1;
+          if (seen++ % keepEvery === 0 && sample.length < SAMPLE) {
+            const m = JSON.parse(line) as { record: { stream: string; data: JsonObject } };
+            sample.push({ stream: m.record.stream, data: m.record.data });
+          }
+        } else if (line.startsWith('{"type":"STATE"')) {
+          const m = JSON.parse(line) as { state: { stream: { stream_descriptor: { name: string } } } };
+          last.set(m.state.stream.stream_descriptor.name, m.state);
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+      resolve({
+        code,
+        wallMs,
+        simulatorCpuMs,
+        records,
+        peakRssMb: peakKb / 1024,
+        lastStates: [...last.values()],
+        sample,
+      });
+    });
+  });
+}
+
+/** Records per second at which the output layer serializes the sample to a null sink. */
+async function emitLimit(sample: ReadResult["sample"]): Promise<number> {
+  const sink = new Writable({
+    write(_chunk, _enc, cb) {
+      cb();
+    },
+  });
+  const out = new AirbyteOutput(sink, new Redactor());
+  const byStream = new Map<string, JsonObject[]>();
+  for (const s of sample) byStream.set(s.stream, [...(byStream.get(s.stream) ?? []), s.data]);
+  const pages = [...byStream].flatMap(([stream, recs]) => {
+    const out: [string, JsonObject[]][] = [];
+    for (let i = 0; i < recs.length; i += 100) out.push([stream, recs.slice(i, i + 100)]);
+    return out;
+  });
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 2000) {
+    for (const [stream, recs] of pages) {
+      await out.records(stream, recs);
+      n += recs.length;
+    }
+  }
+  await out.flush();
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** The fewest requests that can fetch everything the simulator holds, given each endpoint's page cap. */
+function minimumRequests(sim: Simulator): { cloud: number; dc: number } {
+  const pages = (n: number, cap: number) => Math.max(1, Math.ceil(n / cap));
+  const repos = sim.cloud.repositories("acme");
+  let cloud = pages(repos.length, 100);
+  for (const slug of repos) {
+    const prs = sim.cloud.pullRequests("acme", slug);
+    cloud += pages(prs.length, 50);
+    for (const pr of prs) cloud += pr.commitsStatus === 404 ? 1 : pages(pr.commits, 100);
+  }
+  const dcRepos = sim.dc.repositories();
+  const projects = new Map<string, number>();
+  for (const r of dcRepos) projects.set(r.projectKey, (projects.get(r.projectKey) ?? 0) + 1);
+  let dc = pages(projects.size, 1000);
+  for (const n of projects.values()) dc += pages(n, 1000);
+  // One default-branch lookup per repository, then the commit pages of those that have any.
+  for (const r of dcRepos) dc += 1 + (r.defaultBranch && r.commits > 0 ? pages(r.commits, 1000) : 0);
+  return { cloud, dc };
+}
+
+const fmt = (n: number, d = 0) =>
+  n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
+  commits: total,
+  latencyMs: latency,
+  concurrency,
+};
+const table: string[][] = [];
+
+async function pass(
+  name: string,
+  latencyMs: number,
+  state?: unknown[],
+): Promise<ReadResult & { requests: Record<string, number>; sim: Simulator }> {
+  const sim = await startSimulator({ scale: scaleForTotals(total / 2, total / 2), latencyMs });
+  const c = sim.credentials;
+  const config = {
+    cloud: {
+      workspace: "acme",
+      api_url: sim.cloudApiUrl,
+      credentials: { auth_type: "access_token", access_token: c.cloud.accessToken },
+    },
+    data_center: {
+      url: sim.dcUrl,
+      credentials: { auth_type: "basic", username: c.dc.username, password: c.dc.password },
+    },
+    max_concurrency: concurrency,
+  };
+  const truth = sim.truthCount();
+  const keepEvery = Math.max(1, Math.floor((truth.cloud + truth.dc) / SAMPLE));
+  const r = await read(config, state, keepEvery);
+  const requests = { ...sim.stats().byRoute, total: sim.stats().total } as Record<string, number>;
+  process.stderr.write(
+    `${name}: exit ${r.code}, ${fmt(r.wallMs)} ms (simulator CPU ${fmt(r.simulatorCpuMs)} ms), ${fmt(Object.values(r.records).reduce((a, b) => a + b, 0))} records, ${requests.total} requests\n`,
+  );
+  if (r.code !== 0) throw new Error(`${name}: the connector exited ${r.code}`);
+  return { ...r, requests, sim };
+}
+
+let state: unknown[] | undefined;
+let throughput: (ReadResult & { requests: Record<string, number>; sim: Simulator }) | undefined;
+
+if (passes.has("latency")) {
+  const r = await pass("latency", latency);
+  const recs = Object.values(r.records).reduce((a, b) => a + b, 0);
+  const min = minimumRequests(r.sim);
+  const serial = r.requests.total! * latency;
+  const ideal = serial / concurrency;
+  results.latency = {
+    wallMs: r.wallMs,
+    records: r.records,
+    requests: r.requests.total,
+    minimumRequests: min.cloud + min.dc,
+    serialBoundMs: serial,
+    idealMs: ideal,
+    ratioToIdeal: r.wallMs / ideal,
+    peakRssMb: r.peakRssMb,
+  };
+  table.push(
+    ["latency pass", `${latency} ms per request, max_concurrency ${concurrency}`],
+    ["records", fmt(recs)],
+    ["records/s", fmt(recs / (r.wallMs / 1000))],
+    ["requests (minimum the page caps allow)", `${fmt(r.requests.total!)} (${fmt(min.cloud + min.dc)})`],
+    [
+      "requests per 1,000 records (minimum)",
+      `${fmt((r.requests.total! / recs) * 1000, 2)} (${fmt(((min.cloud + min.dc) / recs) * 1000, 2)})`,
+    ],
+    ["wall time", `${fmt(r.wallMs / 1000, 1)} s`],
+    [
+      "serial bound (requests × latency)",
+      `${fmt(serial / 1000, 1)} s (wall = ${fmt(r.wallMs / serial, 3)}×)`,
+    ],
+    [`serial bound ÷ ${concurrency}`, `${fmt(ideal / 1000, 1)} s (wall = ${fmt(r.wallMs / ideal, 2)}×)`],
+    ["peak RSS", `${fmt(r.peakRssMb)} MB`],
+  );
+  await r.sim.close();
+}
+
+if (passes.has("throughput")) {
+  throughput = await pass("throughput", 0);
+  const r = throughput;
+  const recs = Object.values(r.records).reduce((a, b) => a + b, 0);
+  const rate = recs / (r.wallMs / 1000);
+  const limit = await emitLimit(r.sample);
+  const min = minimumRequests(r.sim);
+  results.throughput = {
+    wallMs: r.wallMs,
+    records: r.records,
+    recordsPerSecond: rate,
+    emitLimitPerSecond: limit,
+    ratioToEmitLimit: rate / limit,
+    requests: r.requests.total,
+    minimumRequests: min.cloud + min.dc,
+    requestsPerThousand: (r.requests.total! / recs) * 1000,
+    minimumPerThousand: ((min.cloud + min.dc) / recs) * 1000,
+    peakRssMb: r.peakRssMb,
+  };
+  table.push(
+    ["throughput pass", "no latency"],
+    ["records/s", fmt(rate)],
+    [
+      "emit limit (same records, null sink)",
+      `${fmt(limit)} records/s (connector = ${fmt((rate / limit) * 100, 1)}%)`,
+    ],
+    [
+      "requests per 1,000 records (minimum)",
+      `${fmt((r.requests.total! / recs) * 1000, 2)} (${fmt(((min.cloud + min.dc) / recs) * 1000, 2)}), ${fmt((r.requests.total! / (min.cloud + min.dc) - 1) * 100, 1)}% above`,
+    ],
+    ["peak RSS", `${fmt(r.peakRssMb)} MB`],
+  );
+  state = r.lastStates;
+}
+
+if (passes.has("incremental") && throughput && state) {
+  const sim = throughput.sim;
+  sim.resetStats();
+  const c = sim.credentials;
+  const config = {
+    cloud: {
+      workspace: "acme",
+      api_url: sim.cloudApiUrl,
+      credentials: { auth_type: "access_token", access_token: c.cloud.accessToken },
+    },
+    data_center: {
+      url: sim.dcUrl,
+      credentials: { auth_type: "basic", username: c.dc.username, password: c.dc.password },
+    },
+    max_concurrency: concurrency,
+  };
+  const r = await read(config, state, 1);
+  const by = sim.stats().byRoute;
+  const cloudRepos = sim.cloud.repositories("acme").length;
+  const dcRepos = sim.dc.repositories().length;
+  const recs = Object.values(r.records).reduce((a, b) => a + b, 0);
+  results.incremental = {
+    wallMs: r.wallMs,
+    records: recs,
+    byRoute: by,
+    cloudRepositories: cloudRepos,
+    dcRepositories: dcRepos,
+  };
+  table.push(
+    ["incremental pass", "nothing changed, from the throughput pass's state"],
+    ["records", fmt(recs)],
+    [
+      "Cloud requests",
+      `${by["cloud.repositories"]} repository listing + ${by["cloud.pullrequests"]} pull-request lists for ${cloudRepos} repositories, ${by["cloud.pullrequest_commits"]} pull-request commit requests`,
+    ],
+    [
+      "Data Center requests",
+      `${by["dc.projects"] + by["dc.repos"]} listing + ${by["dc.commits"]} commits requests for ${dcRepos} repositories, ${by["dc.default_branch"] + by["dc.branches_default"]} branch lookups`,
+    ],
+    ["wall time", `${fmt(r.wallMs / 1000, 2)} s`],
+  );
+}
+await throughput?.sim.close();
+
+const m = results.machine as { cpus: number; cpu: string; memoryGb: number; node: string };
+const md = [
+  `Benchmark ${results.date}: ${fmt(total)} commits over both streams; ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`,
+  "",
+  "| measure | value |",
+  "| --- | --- |",
+  ...table.map(([k, v]) => `| ${k} | ${v} |`),
+  "",
+].join("\n");
+const outDir = join(root, args.out);
+mkdirSync(outDir, { recursive: true });
+const stamp = String(results.date).replace(/[:.]/g, "-");
+writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(outDir, `${stamp}.md`), md);
+process.stdout.write(`${md}\nwritten to ${join(args.out, stamp)}.{json,md}\n`);
