@@ -7,9 +7,10 @@
 import { parseArgs } from "node:util";
 import { check } from "./commands/check.js";
 import { discover } from "./commands/discover.js";
+import { loadConfig } from "./commands/inputs.js";
 import { read } from "./commands/read.js";
 import { spec } from "./commands/spec.js";
-import { parseConfig, type ResolvedConfig, readJsonFile, secretsOf } from "./config/load.js";
+import { type ResolvedConfig, readJsonFile } from "./config/load.js";
 import { asConnectorError, type ConnectorError, configError } from "./errors.js";
 import { AirbyteOutput } from "./protocol/airbyte-output.js";
 import { Redactor } from "./protocol/redact.js";
@@ -85,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         const state = values.state
           ? decodeState(await readJsonFile(values.state, "state"))
           : new Map<string, unknown>();
-        return await read(config, catalog, state, output);
+        return await read(config, catalog, state, output, { progressTo: process.stderr });
       }
       default:
         process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
@@ -114,16 +115,6 @@ function parse(argv: string[]) {
   });
   if (positionals.length > 1) throw new Error(`unexpected arguments: ${positionals.slice(1).join(" ")}`);
   return { command: positionals[0], values };
-}
-
-async function loadConfig(path: string | undefined, redactor: Redactor): Promise<ResolvedConfig> {
-  if (!path) throw configError("no config given: pass --config FILE");
-  const raw = await readJsonFile(path, "config");
-  // Register secrets before validating, so that even a rejected config cannot leak them.
-  const secrets = secretsOf(raw);
-  for (const s of secrets.plain) redactor.add(s);
-  for (const [user, s] of secrets.basic) redactor.addBasic(user, s);
-  return parseConfig(raw);
 }
 
 function isInputError(e: ConnectorError): boolean {

@@ -29,6 +29,20 @@ export interface SyncOptions {
   stateIntervalMs?: number;
   /** Most time without a STATE message of a running stream (the platform's heartbeat). */
   heartbeatMs?: number;
+  /** Told how the sync advances (the terminal progress display). */
+  observer?: SyncObserver;
+}
+
+/** What a progress display needs to know; every method is optional. */
+export interface SyncObserver {
+  /** The listing found one more partition of `stream` (of this shard). */
+  partitionFound?(stream: string): void;
+  /** The listing of `stream` is complete: the partition count is final. */
+  listingDone?(stream: string): void;
+  partitionDone?(stream: string): void;
+  records?(stream: string, count: number): void;
+  rateLimited?(stream: string, resumeAt: number): void;
+  streamDone?(stream: string, ok: boolean): void;
 }
 
 export interface SyncResult {
@@ -86,7 +100,9 @@ async function syncStream(
     running = true;
     await output.streamRunning(name);
   };
+  const observer = opts.observer ?? {};
   client.onRateLimited = (resumeAt) => {
+    observer.rateLimited?.(name, resumeAt);
     void ensureRunning().then(() => output.streamRateLimited(name, resumeAt));
   };
 
@@ -146,8 +162,11 @@ async function syncStream(
   async function* myPartitions(): AsyncGenerator<{ partition: unknown; key: string }> {
     for await (const partition of stream.partitions(ctx)) {
       const key = stream.partitionKey(partition);
-      if (mine(key)) yield { partition, key };
+      if (!mine(key)) continue;
+      observer.partitionFound?.(name);
+      yield { partition, key };
     }
+    observer.listingDone?.(name);
   }
 
   if (!fatal) {
@@ -160,6 +179,7 @@ async function syncStream(
           continue;
         }
         if (ev.kind === "done") {
+          observer.partitionDone?.(name);
           if (dirty && Date.now() - lastStateAt >= stateIntervalMs) await emitState();
           continue;
         }
@@ -169,6 +189,7 @@ async function syncStream(
           if (e.records.length === 0) continue;
           await ensureRunning();
           recordsSinceState += e.records.length;
+          observer.records?.(name, e.records.length);
           await output.records(
             name,
             e.records,
@@ -198,6 +219,7 @@ async function syncStream(
   // Always a final STATE: whatever completed is kept even when the stream failed.
   await emitState();
   const error = fatal ?? summarize(partitionErrors);
+  observer.streamDone?.(name, error === undefined);
   if (error) {
     await output.streamIncomplete(name, error);
     return error;

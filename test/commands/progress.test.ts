@@ -1,0 +1,47 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { TerminalProgress } from "../../src/commands/progress.js";
+
+describe("TerminalProgress", () => {
+  it("shows repositories done out of those listed, records, requests and a rate-limit wait", () => {
+    const stats = [
+      { requests: 1200, retries: 0, rateLimited: 0, rateLimitWaitMs: 0 },
+      { requests: 34, retries: 0, rateLimited: 0, rateLimitWaitMs: 0 },
+    ];
+    const p = new TerminalProgress(new PassThrough(), () => stats);
+    for (let i = 0; i < 5; i++) p.partitionFound("cloud_pullrequest_commits");
+    p.partitionDone("cloud_pullrequest_commits");
+    p.records("cloud_pullrequest_commits", 12345);
+    p.partitionFound("dc_default_branch_commits");
+    p.listingDone("dc_default_branch_commits");
+    p.partitionDone("dc_default_branch_commits");
+    p.streamDone("dc_default_branch_commits", true);
+    const now = Date.parse("2026-11-22T10:00:00Z");
+    p.rateLimited("cloud_pullrequest_commits", now + 90_000);
+    expect(p.line(now)).toBe(
+      "cloud_pullrequest_commits: 1/5+ repositories, 12,345 records | dc_default_branch_commits: 1/1 repositories, 0 records done | 1,234 requests | rate limited: waiting until 10:01:30 UTC (90 s)",
+    );
+    expect(p.line(now + 100_000)).not.toContain("rate limited");
+  });
+
+  it("writes nothing unless its output is a terminal", async () => {
+    const plain = new PassThrough();
+    const chunks: string[] = [];
+    plain.on("data", (c: Buffer) => chunks.push(c.toString()));
+    const p = new TerminalProgress(plain, () => [], 5).start();
+    p.records("s", 1);
+    await new Promise((r) => setTimeout(r, 30));
+    p.stop();
+    expect(chunks).toEqual([]);
+
+    const tty = Object.assign(new PassThrough(), { isTTY: true });
+    const seen: string[] = [];
+    tty.on("data", (c: Buffer) => seen.push(c.toString()));
+    const q = new TerminalProgress(tty, () => [], 5).start();
+    q.records("s", 7);
+    await new Promise((r) => setTimeout(r, 30));
+    q.stop();
+    expect(seen.join("")).toContain("\rs: 0/0+ repositories, 7 records");
+    expect(seen.at(-1)).toBe("\n");
+  });
+});
