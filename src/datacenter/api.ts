@@ -60,10 +60,28 @@ type Endpoint = "default-branch" | "branches/default";
  */
 export class DefaultBranchResolver {
   private confirmed: Endpoint | undefined;
+  /** The first lookup, while it runs: concurrent ones wait for it rather than all probing. */
+  private probing: Promise<unknown> | undefined;
 
   constructor(private readonly client: HttpClient) {}
 
   async resolve(repo: DcRepository): Promise<DefaultBranch> {
+    if (!this.confirmed) {
+      if (this.probing) await this.probing.catch(() => undefined);
+      else {
+        const probe = this.lookup(repo);
+        this.probing = probe;
+        try {
+          return await probe;
+        } finally {
+          this.probing = undefined;
+        }
+      }
+    }
+    return this.lookup(repo);
+  }
+
+  private async lookup(repo: DcRepository): Promise<DefaultBranch> {
     const order: Endpoint[] = this.confirmed ? [this.confirmed] : ["default-branch", "branches/default"];
     for (const endpoint of order) {
       let res: Awaited<ReturnType<HttpClient["get"]>>;
@@ -73,7 +91,10 @@ export class DefaultBranchResolver {
         if (err instanceof HttpError && err.status === 404) {
           const exception = err.exception ?? "";
           if (exception === "NoSuchRepositoryException" || exception === "NoSuchProjectException") throw err;
-          if (exception === "NoSuchBranchException") return { kind: "missing" };
+          if (exception === "NoSuchBranchException") {
+            this.confirmed = endpoint; // the endpoint exists: the repository lacks its branch
+            return { kind: "missing" };
+          }
           continue; // no such endpoint on this server, or no default branch: ask the other one
         }
         throw err;
