@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+/**
+ * tap-bitbucket-commits: the Singer front end. Same config, same streams and the same reading
+ * code as the Airbyte connector (commands/read.ts); only the message layer (singer/output.ts)
+ * differs. stdout carries Singer messages only; logs and errors go to stderr.
+ */
+import { parseArgs } from "node:util";
+import type { SelectedStream } from "../commands/catalog.js";
+import { catalogStreams } from "../commands/discover.js";
+import { loadConfig } from "../commands/inputs.js";
+import { availableStreams, readStreams } from "../commands/read.js";
+import { readJsonFile } from "../config/load.js";
+import { asConnectorError } from "../errors.js";
+import { Redactor } from "../protocol/redact.js";
+import { VERSION } from "../version.js";
+import { selectSingerStreams, singerCatalog } from "./catalog.js";
+import { SingerOutput } from "./output.js";
+import { decodeSingerState } from "./state.js";
+
+/** Exit codes, as the Airbyte front end: 0 success, 1 a stream or the tap failed, 2 bad input. */
+const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
+
+const HELP = `tap-bitbucket-commits ${VERSION}: Singer tap for Bitbucket Cloud pull-request commits and Bitbucket Data Center default-branch commits.
+
+Usage:
+  tap-bitbucket-commits --config FILE --discover > catalog.json
+  tap-bitbucket-commits --config FILE [--catalog FILE] [--state FILE] > messages.jsonl
+
+Options:
+  -c, --config FILE       The connector's config (the same JSON as source-bitbucket). Required.
+  -d, --discover          Print the catalog (the stream of each configured deployment, each
+                          selected) as one JSON document, and exit.
+  --catalog FILE          Read only the streams this catalog selects ("selected": true in the
+                          root metadata, or the legacy "selected": true in the schema).
+                          Without a catalog, every configured stream is read.
+  -p, --properties FILE   The legacy name of --catalog.
+  -s, --state FILE        Resume from a state: the value of the last STATE message
+                          ({"bookmarks": {...}}), the whole STATE message, or {}.
+  -h, --help              Show this help.
+  --version               Print the version.
+
+Streams: cloud_pullrequest_commits (config section cloud), dc_default_branch_commits
+(data_center). Replication is always INCREMENTAL; without a state it is a full first read.
+stdout carries SCHEMA, RECORD and STATE messages, one JSON object per line; logs go to stderr.
+Exit codes: 0 success, 1 a stream failed (the others were still read), 2 bad input.`;
+
+async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>;
+  try {
+    values = parse(argv);
+  } catch (err) {
+    process.stderr.write(`ERROR ${(err as Error).message}\n\n${HELP}\n`);
+    return EXIT.badInput;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return EXIT.ok;
+  }
+
+  const redactor = new Redactor();
+  // Replaced once the state is known: its bookmarks travel in every STATE message.
+  let output = new SingerOutput(process.stdout, process.stderr, redactor);
+  try {
+    const config = await loadConfig(values.config, redactor);
+    if (values.discover) {
+      await output.catalog(singerCatalog(catalogStreams(config)));
+      return EXIT.ok;
+    }
+    const available = availableStreams(config);
+    const catalogPath = values.catalog ?? values.properties;
+    const selected: SelectedStream[] = catalogPath
+      ? selectSingerStreams(await readJsonFile(catalogPath, "catalog"), available)
+      : available.filter((a) => a.configured).map((a) => ({ name: a.name, syncMode: "incremental" }));
+    const bookmarks = values.state
+      ? decodeSingerState(
+          await readJsonFile(values.state, "state"),
+          available.map((a) => a.name),
+        )
+      : new Map<string, unknown>();
+
+    output = new SingerOutput(process.stdout, process.stderr, redactor, { bookmarks });
+    const states = new Map<string, unknown>();
+    for (const [name, blob] of bookmarks) {
+      if (selected.some((s) => s.name === name)) states.set(name, blob);
+      else output.info(`keeping the bookmark of stream ${name} unchanged: it is not being read`);
+    }
+    return await readStreams(config, selected, states, output, { progressTo: process.stderr });
+  } catch (err) {
+    const e = asConnectorError(err);
+    await output.fatal(e);
+    await output.flush();
+    return e.code === "config_error" ? EXIT.badInput : EXIT.failed;
+  }
+}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string", short: "c" },
+      discover: { type: "boolean", short: "d" },
+      catalog: { type: "string" },
+      properties: { type: "string", short: "p" },
+      state: { type: "string", short: "s" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
+    },
+  });
+  if (positionals.length > 0) throw new Error(`unexpected arguments: ${positionals.join(" ")}`);
+  if (values.help || values.version) return values;
+  if (values.catalog !== undefined && values.properties !== undefined)
+    throw new Error("pass the catalog once: --catalog FILE or --properties FILE, not both");
+  if (values.config === undefined) throw new Error("no config given: pass --config FILE");
+  return values;
+}
+
+process.on("unhandledRejection", (reason) => {
+  // A bug, not an outcome: say so on stderr (stdout is the message channel) and fail.
+  process.stderr.write(
+    `ERROR internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`,
+  );
+  process.exitCode = EXIT.failed;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`ERROR internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = EXIT.failed;
+  },
+);

@@ -1,0 +1,183 @@
+import type { Writable } from "node:stream";
+import type { ConnectorError } from "../errors.js";
+import { LineWriter } from "../protocol/line-writer.js";
+import type { JsonObject, LogLevel } from "../protocol/messages.js";
+import type { StreamInfo, SyncOutput } from "../protocol/output.js";
+import type { Redactor } from "../protocol/redact.js";
+import { contextBytes, pushSpliced } from "../protocol/splice.js";
+import { fieldName, keyProperties, type SingerCatalog } from "./catalog.js";
+
+/** The Singer messages this tap writes on stdout. */
+export type SingerMessage =
+  | {
+      type: "SCHEMA";
+      stream: string;
+      schema: JsonObject;
+      key_properties: string[];
+      bookmark_properties: string[];
+    }
+  | { type: "RECORD"; stream: string; record: JsonObject; time_extracted: string }
+  | { type: "STATE"; value: { bookmarks: Record<string, unknown> } };
+
+export interface SingerOutputOptions {
+  /** Least level written to stderr. */
+  minLevel?: LogLevel;
+  /**
+   * The bookmarks given with `--state`. Every STATE carries them, replaced stream by stream as
+   * streams advance, so any STATE (the last one above all) is a complete resume point, even for
+   * a stream not read this time or not yet checkpointed.
+   */
+  bookmarks?: Map<string, unknown>;
+}
+
+/**
+ * The Singer message layer: SCHEMA, RECORD and STATE messages on stdout, one JSON object per
+ * line and nothing else. Everything meant for a person (logs, rate-limit waits, stream outcomes,
+ * errors) goes to stderr as `LEVEL message` lines, redacted.
+ */
+export class SingerOutput implements SyncOutput {
+  private readonly writer: LineWriter;
+  private readonly minLevel: LogLevel;
+  private readonly bookmarks: Map<string, unknown>;
+  private readonly schemasSent = new Set<string>();
+  private readonly recordCounts = new Map<string, number>();
+  private readonly heads = new Map<string, Buffer>();
+
+  constructor(
+    out: Writable,
+    private readonly err: Writable & { isTTY?: boolean },
+    private readonly redactor: Redactor,
+    opts: SingerOutputOptions = {},
+  ) {
+    this.writer = new LineWriter(out);
+    this.minLevel = opts.minLevel ?? "INFO";
+    this.bookmarks = new Map(opts.bookmarks ?? []);
+  }
+
+  /** Everything but records is rare and should reach the target at once, so it flushes. */
+  private send(message: SingerMessage): Promise<void> {
+    void this.writer.write(JSON.stringify(message));
+    return this.writer.flush();
+  }
+
+  /** `--discover`: the catalog as one (indented) JSON document. */
+  catalog(catalog: SingerCatalog): Promise<void> {
+    void this.writer.write(JSON.stringify(catalog, null, 2));
+    return this.writer.flush();
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS[level] < LEVELS[this.minLevel]) return;
+    const text = this.redactor.redact(message).replace(/\r?\n/g, "\n  ");
+    // On a terminal the progress line (commands/progress.ts) sits on the current line without
+    // a newline: erase it first; its next redraw puts it back under this line.
+    this.err.write(`${this.err.isTTY ? "\r\x1b[K" : ""}${level} ${text}\n`);
+  }
+  info(message: string): void {
+    this.log("INFO", message);
+  }
+  warn(message: string): void {
+    this.log("WARN", message);
+  }
+  error(message: string): void {
+    this.log("ERROR", message);
+  }
+  debug(message: string): void {
+    this.log("DEBUG", message);
+  }
+
+  streamStarted(stream: StreamInfo): Promise<void> {
+    this.info(`${stream.name}: started`);
+    if (this.schemasSent.has(stream.name)) return Promise.resolve();
+    this.schemasSent.add(stream.name);
+    return this.send({
+      type: "SCHEMA",
+      stream: stream.name,
+      schema: stream.jsonSchema,
+      key_properties: keyProperties(stream.primaryKey),
+      bookmark_properties: [fieldName(stream.cursorField)],
+    });
+  }
+
+  streamRunning(stream: string): Promise<void> {
+    this.debug(`${stream}: running`);
+    return Promise.resolve();
+  }
+
+  streamRateLimited(stream: string, resetAt: number): Promise<void> {
+    const seconds = Math.max(0, Math.ceil((resetAt - Date.now()) / 1000));
+    this.info(`${stream}: waiting on the rate limit until ${new Date(resetAt).toISOString()} (${seconds} s)`);
+    return Promise.resolve();
+  }
+
+  records(
+    stream: string,
+    records: JsonObject[],
+    raw?: { texts: Buffer[]; context: JsonObject },
+  ): Promise<void> {
+    // Hot path, once per page: like the Airbyte output, the context is spliced into Bitbucket's
+    // own JSON bytes when they are there, and the page becomes one write.
+    this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + records.length);
+    const tail = `,"time_extracted":"${new Date().toISOString()}"}\n`;
+    if (!raw) {
+      const head = this.head(stream).toString("utf8");
+      const lines = new Array<string>(records.length);
+      for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}${tail}`;
+      return this.writer.writePieces([Buffer.from(lines.join(""), "utf8")]);
+    }
+    const head = this.head(stream);
+    const tailBytes = Buffer.from(tail, "utf8");
+    const context = contextBytes(raw.context);
+    const pieces: Buffer[] = [];
+    for (const text of raw.texts) {
+      pieces.push(head);
+      pushSpliced(pieces, text, context);
+      pieces.push(tailBytes);
+    }
+    return this.writer.writePieces(pieces);
+  }
+
+  private head(stream: string): Buffer {
+    let head = this.heads.get(stream);
+    if (!head) {
+      head = Buffer.from(`{"type":"RECORD","stream":${JSON.stringify(stream)},"record":`, "utf8");
+      this.heads.set(stream, head);
+    }
+    return head;
+  }
+
+  state(stream: string, streamState: JsonObject, _recordCount: number): Promise<void> {
+    this.bookmarks.set(stream, streamState);
+    return this.send({ type: "STATE", value: { bookmarks: Object.fromEntries(this.bookmarks) } });
+  }
+
+  streamComplete(stream: string): Promise<void> {
+    this.info(`${stream}: complete, ${this.recordCounts.get(stream) ?? 0} records`);
+    return Promise.resolve();
+  }
+
+  streamIncomplete(stream: string, error: ConnectorError): Promise<void> {
+    this.error(
+      `${stream}: incomplete after ${this.recordCounts.get(stream) ?? 0} records: ${describeError(error)}`,
+    );
+    return Promise.resolve();
+  }
+
+  fatal(error: ConnectorError): Promise<void> {
+    this.error(describeError(error));
+    return Promise.resolve();
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+}
+
+/** The user message, the maintainers' detail, and for a bug the stack (all redacted by `log`). */
+function describeError(error: ConnectorError): string {
+  const internal = error.internal ? ` (${error.internal})` : "";
+  const stack = error.code === "internal_error" && error.stack ? `\n${error.stack}` : "";
+  return `${error.userMessage}${internal}${stack}`;
+}
+
+const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
