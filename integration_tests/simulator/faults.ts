@@ -117,6 +117,27 @@ export function faultResponse(
       return { status: 555, headers: { "content-type": "text/plain" }, body: "Unknown upstream error" };
     case "html-200":
       return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: LOGIN_PAGE };
+    case "404-gone":
+      // What a repository deleted (or renamed) between listing and reading answers.
+      return deployment === "dc"
+        ? {
+            status: 404,
+            headers: { "content-type": "application/json;charset=UTF-8" },
+            body: JSON.stringify({
+              errors: [
+                {
+                  context: null,
+                  message: "Repository does not exist.",
+                  exceptionName: "com.atlassian.bitbucket.repository.NoSuchRepositoryException",
+                },
+              ],
+            }),
+          }
+        : {
+            status: 404,
+            headers: { "content-type": "application/json; charset=utf-8" },
+            body: JSON.stringify({ type: "error", error: { message: "Repository not found" } }),
+          };
     default:
       throw new Error(`fault ${kind} has no canned response`);
   }

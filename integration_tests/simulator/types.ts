@@ -78,7 +78,9 @@ export type FaultKind =
   | "reset"
   | "truncate"
   | "hang"
-  | "html-200";
+  | "html-200"
+  /** 404 as for a repository deleted after it was listed. */
+  | "404-gone";
 
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */

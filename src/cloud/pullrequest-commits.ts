@@ -95,17 +95,21 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     const cursor = state?.updated_on;
     const pending = state?.pending;
     const startIso = this.startDate?.toISOString();
-    // Everything at or before the cursor is done; start_date bounds a first read.
-    const since = cursor ?? startIso;
+    // The lower bound is the cursor (exclusive: that pull request was read) or start_date
+    // (inclusive), whichever is later.
+    const fromStart =
+      startIso !== undefined && (cursor === undefined || compareInstants(startIso, cursor) > 0);
+    const since = fromStart ? startIso : cursor;
 
     let upper = pending?.upper;
     const updatedOf = new Map<number, string>();
     const watermark = new CompletionWatermark();
-    const listing = this.listPullRequests(repo, since, cursor === undefined, pending);
+    const listing = this.listPullRequests(repo, since, fromStart, pending);
 
-    for await (const ev of mergeConcurrent(listing, ctx.concurrency, (l) =>
+    const events = mergeConcurrent(listing, ctx.concurrency, (l) =>
       l.skip ? noRecords() : this.commitsOf(repo, l.pr, ctx),
-    )) {
+    );
+    for await (const ev of this.unlessDeleted(repo, events, ctx)) {
       if (ev.kind === "start") {
         updatedOf.set(ev.index, ev.item.pr.updated_on);
         upper = laterInstant(upper, ev.item.pr.updated_on);
@@ -128,6 +132,25 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     }
     // The sweep is complete: everything up to the newest pull request seen is emitted.
     yield { kind: "checkpoint", state: withoutUndefined({ updated_on: laterInstant(cursor, upper) }) };
+  }
+
+  /**
+   * A repository that was listed and is gone by the time its pull requests are asked for was
+   * deleted or renamed meanwhile: that is news, not a failure. A configured one is an error.
+   */
+  private async *unlessDeleted<T>(
+    repo: CloudRepository,
+    events: AsyncIterable<T>,
+    ctx: ReadContext,
+  ): AsyncGenerator<T> {
+    try {
+      yield* events;
+    } catch (err) {
+      if (this.config.repositories || !(err instanceof HttpError) || err.status !== 404) throw err;
+      ctx.logger.warn(
+        `${repo.workspace}/${repo.slug}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
+      );
+    }
   }
 
   /**

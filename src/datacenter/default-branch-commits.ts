@@ -3,6 +3,7 @@ import type { ResolvedConfig } from "../config/load.js";
 import type { DcDefaultBranchCommit } from "../generated/dc_default_branch_commits.js";
 import { schema as dcSchema } from "../generated/dc_default_branch_commits.js";
 import type { HttpClient } from "../http/client.js";
+import { HttpError } from "../http/errors.js";
 import type { DcPageAt, PageValues } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { type PartitionEvent, type ReadContext, recordsWithContext, type Stream } from "../streams/stream.js";
@@ -61,7 +62,11 @@ interface Sweep {
   start: number;
   branch: string;
   displayId: string;
-  /** Keep only commits committed at or after this (ms); also ends the sweep at the first page wholly older. */
+  /**
+   * Keep only commits committed at or after this (ms). A full read (no `since`) also ends at the
+   * first page wholly older: history is listed newest first, so the rest is older still. A read
+   * bounded by `since` is short anyway and reads to its end.
+   */
   floor: number | undefined;
   head?: { id: string; timestamp: number };
 }
@@ -105,6 +110,26 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
   }
 
   async *read(
+    repo: DcRepository,
+    state: DcPartitionState | undefined,
+    ctx: ReadContext,
+  ): AsyncGenerator<PartitionEvent<DcPartitionState>> {
+    try {
+      yield* this.readRepository(repo, state, ctx);
+    } catch (err) {
+      // Listed, then gone (deleted or moved meanwhile): news, not a failure. A configured one is an error.
+      const gone =
+        err instanceof HttpError &&
+        err.status === 404 &&
+        (err.exception === "NoSuchRepositoryException" || err.exception === "NoSuchProjectException");
+      if (!gone || this.config.repositories) throw err;
+      ctx.logger.warn(
+        `${this.partitionKey(repo)}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
+      );
+    }
+  }
+
+  private async *readRepository(
     repo: DcRepository,
     state: DcPartitionState | undefined,
     ctx: ReadContext,
@@ -171,7 +196,7 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
       start: 0,
       branch: branch.id,
       displayId: branch.displayId,
-      floor: since === undefined ? this.startDate?.getTime() : undefined,
+      floor: this.startDate?.getTime(),
     };
     yield* this.sweep(repo, plan, state, first);
   }
@@ -252,7 +277,10 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
       const floor = plan.floor;
       const { values, raw } = floor === undefined ? page : committedSince(page, floor);
       if (values.length) yield recordsWithContext(values, raw, context);
-      const wholePageOlder = floor !== undefined && page.values.every((c) => c.committerTimestamp < floor);
+      const wholePageOlder =
+        floor !== undefined &&
+        plan.since === undefined &&
+        page.values.every((c) => c.committerTimestamp < floor);
       start = wholePageOlder ? undefined : page.nextStart;
       page = undefined;
       if (start !== undefined) {
