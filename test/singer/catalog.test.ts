@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { catalogStreams } from "../../src/commands/discover.js";
+import { availableStreams } from "../../src/commands/read.js";
+import { parseConfig } from "../../src/config/load.js";
+import { ConnectorError } from "../../src/errors.js";
+import { selectSingerStreams, singerCatalog } from "../../src/singer/catalog.js";
+import { decodeSingerState } from "../../src/singer/state.js";
+
+const CLOUD = "cloud_pullrequest_commits";
+const DC = "dc_default_branch_commits";
+const cloud = {
+  workspace: "acme",
+  api_url: "http://127.0.0.1:9/2.0",
+  credentials: { auth_type: "access_token", access_token: "tok-secret-1234" },
+};
+const dataCenter = {
+  url: "http://127.0.0.1:9/bitbucket",
+  credentials: { auth_type: "basic", username: "u", password: "pw-secret-1234" },
+};
+const both = parseConfig({ cloud, data_center: dataCenter });
+const cloudOnly = parseConfig({ cloud });
+
+/** Throws unless `fn` fails with a config_error whose message matches. */
+function configErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).code).toBe("config_error");
+    return (err as ConnectorError).message;
+  }
+  throw new Error("expected a config error");
+}
+
+const entry = (id: string, selected?: boolean, extra: Record<string, unknown> = {}) => ({
+  tap_stream_id: id,
+  stream: id,
+  schema: { type: "object", properties: {} },
+  metadata: [
+    { breadcrumb: [], metadata: selected === undefined ? {} : { selected } },
+    { breadcrumb: ["properties", "x"], metadata: { selected: true } },
+  ],
+  ...extra,
+});
+
+describe("singerCatalog (discover)", () => {
+  it("describes each configured stream with keys, replication key and metadata, selected", () => {
+    const catalog = singerCatalog(catalogStreams(both));
+    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, DC]);
+    for (const s of catalog.streams) {
+      const properties = Object.keys(s.schema.properties as object);
+      expect(s.stream).toBe(s.tap_stream_id);
+      expect(s.replication_method).toBe("INCREMENTAL");
+      for (const k of [...s.key_properties, s.replication_key]) expect(properties).toContain(k);
+      const [root, ...fields] = s.metadata;
+      expect(root).toEqual({
+        breadcrumb: [],
+        metadata: {
+          inclusion: "available",
+          selected: true,
+          "table-key-properties": s.key_properties,
+          "valid-replication-keys": [s.replication_key],
+          "forced-replication-method": "INCREMENTAL",
+          "schema-name": s.stream,
+        },
+      });
+      expect(fields.map((f) => f.breadcrumb)).toEqual(properties.map((p) => ["properties", p]));
+      for (const f of fields) {
+        const name = f.breadcrumb[1]!;
+        const automatic = s.key_properties.includes(name) || s.replication_key === name;
+        expect(f.metadata).toEqual({ inclusion: automatic ? "automatic" : "available" });
+      }
+    }
+    expect(catalog.streams[0]).toMatchObject({
+      key_properties: ["workspace", "repo_slug", "pull_request_id", "hash"],
+      replication_key: "pull_request_updated_on",
+    });
+    expect(catalog.streams[1]).toMatchObject({
+      key_properties: ["project_key", "repo_slug", "id"],
+      replication_key: "committerTimestamp",
+    });
+  });
+
+  it("lists only the streams of configured deployments, and selects them all when passed back", () => {
+    const catalog = singerCatalog(catalogStreams(cloudOnly));
+    expect(catalog.streams.map((s) => s.stream)).toEqual([CLOUD]);
+    const all = singerCatalog(catalogStreams(both));
+    expect(selectSingerStreams(JSON.parse(JSON.stringify(all)), availableStreams(both))).toEqual([
+      { name: CLOUD, syncMode: "incremental" },
+      { name: DC, syncMode: "incremental" },
+    ]);
+  });
+});
+
+describe("selectSingerStreams", () => {
+  const available = availableStreams(both);
+
+  it("reads the streams selected in their root metadata, or by the legacy schema flag", () => {
+    expect(selectSingerStreams({ streams: [entry(CLOUD, false), entry(DC, true)] }, available)).toEqual([
+      { name: DC, syncMode: "incremental" },
+    ]);
+    // Property metadata says nothing about the stream.
+    expect(selectSingerStreams({ streams: [entry(CLOUD), entry(DC, true)] }, available)).toEqual([
+      { name: DC, syncMode: "incremental" },
+    ]);
+    const legacy = {
+      streams: [
+        { tap_stream_id: CLOUD, schema: { selected: true, type: "object" } },
+        { tap_stream_id: DC, schema: { type: "object" } },
+      ],
+    };
+    expect(selectSingerStreams(legacy, available)).toEqual([{ name: CLOUD, syncMode: "incremental" }]);
+  });
+
+  it("allows an unconfigured stream in the catalog when it is not selected", () => {
+    expect(
+      selectSingerStreams({ streams: [entry(CLOUD, true), entry(DC, false)] }, availableStreams(cloudOnly)),
+    ).toEqual([{ name: CLOUD, syncMode: "incremental" }]);
+  });
+
+  it.each([
+    [
+      "an unknown stream",
+      { streams: [entry(CLOUD, true), entry("commits", false)] },
+      both,
+      /the catalog names stream "commits", which this tap does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits\)/,
+    ],
+    [
+      "a selected stream whose deployment is not configured",
+      { streams: [entry(CLOUD, true), entry(DC, true)] },
+      cloudOnly,
+      /the catalog selects "dc_default_branch_commits", but the config has no `data_center` section/,
+    ],
+    [
+      "a stream listed twice",
+      { streams: [entry(CLOUD, true), entry(CLOUD, false)] },
+      both,
+      /lists stream "cloud_pullrequest_commits" twice/,
+    ],
+    [
+      "no selected stream",
+      { streams: [entry(CLOUD, false), entry(DC)] },
+      both,
+      /the catalog selects no stream: set "selected": true/,
+    ],
+    ["no streams", { streams: [] }, both, /selects no stream/],
+    ["not a catalog", [1], both, /invalid catalog: \(root\): expected object/],
+    ["streams not an array", { streams: {} }, both, /invalid catalog: streams: expected array/],
+    [
+      "an entry without an id",
+      { streams: [{ schema: {} }] },
+      both,
+      /invalid catalog: streams\.0: has no tap_stream_id/,
+    ],
+    [
+      "a non-boolean selected",
+      { streams: [{ tap_stream_id: CLOUD, metadata: [{ breadcrumb: [], metadata: { selected: "yes" } }] }] },
+      both,
+      /invalid catalog: streams\.0\.metadata\.0\.metadata\.selected: expected boolean/,
+    ],
+  ])("rejects %s as a config error", (_, raw, config, message) => {
+    expect(configErrorOf(() => selectSingerStreams(raw, availableStreams(config)))).toMatch(message);
+  });
+});
+
+describe("decodeSingerState", () => {
+  const names = [CLOUD, DC];
+  const bookmarks = {
+    [CLOUD]: { partitions: { "acme/api": { updated_on: "2026-01-01T00:00:00Z" } } },
+    [DC]: {},
+  };
+
+  it("reads the bookmarks, the whole STATE message, and an empty object", () => {
+    const expected = new Map(Object.entries(bookmarks));
+    expect(decodeSingerState({ bookmarks }, names)).toEqual(expected);
+    expect(decodeSingerState({ type: "STATE", value: { bookmarks } }, names)).toEqual(expected);
+    expect(decodeSingerState({ bookmarks, currently_syncing: null }, names)).toEqual(expected);
+    expect(decodeSingerState({}, names)).toEqual(new Map());
+    expect(decodeSingerState({ type: "STATE", value: {} }, names)).toEqual(new Map());
+    expect(decodeSingerState({ bookmarks: {} }, names)).toEqual(new Map());
+  });
+
+  it("keeps the bookmark of a stream it does not know, whatever its shape", () => {
+    expect(decodeSingerState({ bookmarks: { other: { cursor: 1 } } }, names)).toEqual(
+      new Map([["other", { cursor: 1 }]]),
+    );
+  });
+
+  it.each([
+    ["an array", [], /the state must be a JSON object .* got an array \(an array of Airbyte state messages/],
+    ["null", null, /got null/],
+    ["a string", "x", /got a string/],
+    ["another message", { type: "RECORD", value: {} }, /a message of type "RECORD", not a STATE message/],
+    ["a STATE message without a value", { type: "STATE" }, /not a STATE message with a "value" object/],
+    [
+      "an object without bookmarks",
+      { [CLOUD]: {} },
+      /the state has no "bookmarks" \(it has cloud_pullrequest_commits\)/,
+    ],
+    [
+      "bookmarks that are not an object",
+      { bookmarks: [] },
+      /"bookmarks" must be an object keyed by stream name, got an array/,
+    ],
+    [
+      "a bookmark of the wrong shape",
+      { bookmarks: { [CLOUD]: { cursor: "x" } } },
+      /the bookmark of stream cloud_pullrequest_commits is not of this tap's shape/,
+    ],
+    [
+      "a bookmark that is not an object",
+      { bookmarks: { [DC]: 5 } },
+      /the bookmark of stream dc_default_branch_commits is not of this tap's shape/,
+    ],
+    [
+      "partitions that are not an object",
+      { bookmarks: { [DC]: { partitions: [] } } },
+      /not of this tap's shape/,
+    ],
+  ])("rejects %s as a config error", (_, raw, message) => {
+    expect(configErrorOf(() => decodeSingerState(raw, names))).toMatch(message);
+  });
+});
