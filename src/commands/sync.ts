@@ -128,11 +128,13 @@ async function syncStream(
     lastStateAt = Date.now();
     await output.state(name, { partitions: Object.fromEntries(states) } as JsonObject, count);
   };
+  // Flushes a checkpoint that was held back by the interval, and beats while nothing advances.
   const heartbeat = setInterval(
     () => {
-      if (Date.now() - lastStateAt >= heartbeatMs) void emitState();
+      const since = Date.now() - lastStateAt;
+      if ((dirty && since >= stateIntervalMs) || since >= heartbeatMs) void emitState();
     },
-    Math.min(heartbeatMs, 30_000),
+    Math.min(heartbeatMs, Math.max(stateIntervalMs, 250)),
   );
   heartbeat.unref();
 

@@ -43,7 +43,19 @@ export function rawValues(bytes: Buffer): Buffer[] | undefined {
     }
     i++;
   }
-  return depth === 0 ? out : undefined;
+  if (depth !== 0) return undefined;
+  // A line break between tokens (pretty-printed JSON) would split an output line in two. Inside
+  // JSON strings line breaks are always escaped, so raw ones can only be such whitespace.
+  const first = out[0];
+  const last = out.at(-1);
+  if (first && last) {
+    const span = bytes.subarray(
+      first.byteOffset - bytes.byteOffset,
+      last.byteOffset - bytes.byteOffset + last.length,
+    );
+    if (span.includes(LF) || span.includes(CR)) return undefined;
+  }
+  return out;
 }
 
 /** Index of the quote that closes the string opening at `open`, skipping escaped quotes. */
@@ -58,6 +70,8 @@ function closingQuote(bytes: Buffer, open: number): number {
   return -1;
 }
 
+const LF = 10;
+const CR = 13;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const COMMA = 44;

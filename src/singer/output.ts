@@ -119,9 +119,7 @@ export class SingerOutput implements SyncOutput {
     // own JSON bytes when they are there, and the page becomes one write.
     this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + records.length);
     const tail = `,"time_extracted":"${new Date().toISOString()}"}\n`;
-    // A line break between tokens (a pretty-printed response) would split the message line:
-    // such a page is serialized instead. Inside JSON strings line breaks are always escaped.
-    if (!raw || raw.texts.some(hasLineBreak)) {
+    if (!raw) {
       const head = this.head(stream).toString("utf8");
       const lines = new Array<string>(records.length);
       for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}${tail}`;
@@ -174,13 +172,6 @@ export class SingerOutput implements SyncOutput {
     return this.writer.flush();
   }
 }
-
-function hasLineBreak(text: Buffer): boolean {
-  return text.includes(LF) || text.includes(CR);
-}
-
-const LF = 0x0a;
-const CR = 0x0d;
 
 /** The user message, the maintainers' detail, and for a bug the stack (all redacted by `log`). */
 function describeError(error: ConnectorError): string {
