@@ -108,12 +108,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (fault) entry.fault = fault.kind;
     // A hung request never answers; close() tears its socket down.
     if (fault?.kind === "hang") return;
-    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-    if (closing || res.destroyed) return;
-    if (fault?.kind === "reset") {
-      req.socket.destroy();
-      return;
-    }
+    const receivedAt = performance.now();
 
     const ctx: RequestContext = {
       method: req.method ?? "GET",
@@ -123,7 +118,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       auth,
     };
     let response: SimResponse;
-    if (fault && fault.kind !== "truncate") {
+    if (fault?.kind === "reset") {
+      response = { status: 0, headers: {} }; // never sent: the socket is destroyed below
+    } else if (fault && fault.kind !== "truncate") {
       response = faultResponse(fault.kind, deployment, fault.retryAfterSeconds ?? 1);
     } else {
       try {
@@ -139,6 +136,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       } catch (e) {
         response = jsonResponse(500, { error: `simulator bug: ${e instanceof Error ? e.stack : String(e)}` });
       }
+    }
+    // The latency is the whole time to answer, building the answer included (as a server's
+    // response time is), rather than a delay before starting to build it.
+    if (latencyMs > 0) {
+      const left = latencyMs - (performance.now() - receivedAt);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+    }
+    if (closing || res.destroyed) return;
+    if (fault?.kind === "reset") {
+      req.socket.destroy();
+      return;
     }
     entry.status = response.status;
     if (fault?.kind === "truncate") {
