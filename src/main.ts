@@ -4,6 +4,8 @@
  * every outcome to an exit code. stdout carries protocol messages only; a usage error goes to
  * stderr.
  */
+// First: runtime settings must apply before anything allocates.
+import "./runtime.js";
 import { parseArgs } from "node:util";
 import { check } from "./commands/check.js";
 import { discover } from "./commands/discover.js";

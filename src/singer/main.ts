@@ -4,6 +4,8 @@
  * code as the Airbyte connector (commands/read.ts); only the message layer (singer/output.ts)
  * differs. stdout carries Singer messages only; logs and errors go to stderr.
  */
+// First: runtime settings must apply before anything allocates.
+import "../runtime.js";
 import { parseArgs } from "node:util";
 import type { SelectedStream } from "../commands/catalog.js";
 import { catalogStreams } from "../commands/discover.js";

@@ -1,0 +1,11 @@
+import { setFlagsFromString } from "node:v8";
+
+/**
+ * Runtime settings, imported first by each bin. The connector's live heap stays small (about
+ * 20 MB after a full GC at a million commits), but parsing pages makes a lot of short-lived
+ * garbage, and V8's default young generation (16 MB semi-spaces) lets it pile up into RSS.
+ * 8 MB semi-spaces measured the same CPU time and about 12 MB less peak RSS (4 MB cost 20% more
+ * CPU). A user's own choice, on the command line or in NODE_OPTIONS, wins.
+ */
+const chosen = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
+if (!/semi-space-size/.test(chosen)) setFlagsFromString("--max-semi-space-size=8");
