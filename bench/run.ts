@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
@@ -358,9 +358,9 @@ const md = [
   ...table.map(([k, v]) => `| ${k} | ${v} |`),
   "",
 ].join("\n");
-const outDir = join(root, args.out);
+const outDir = resolve(root, args.out);
 mkdirSync(outDir, { recursive: true });
 const stamp = String(results.date).replace(/[:.]/g, "-");
 writeFileSync(join(outDir, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(outDir, `${stamp}.md`), md);
-process.stdout.write(`${md}\nwritten to ${join(args.out, stamp)}.{json,md}\n`);
+process.stdout.write(`${md}\nwritten to ${join(outDir, stamp)}.{json,md}\n`);
