@@ -28,6 +28,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
+import { catalog, cloudConfig, dcConfig } from "../integration_tests/helpers/configs.js";
 import { type Simulator, scaleForTotals, startSimulator } from "../integration_tests/simulator/index.js";
 import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
@@ -67,13 +68,7 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   writeFileSync(
     join(dir, "catalog.json"),
-    JSON.stringify({
-      streams: ["cloud_pullrequest_commits", "dc_default_branch_commits"].map((name) => ({
-        stream: { name, json_schema: {}, supported_sync_modes: ["incremental"] },
-        sync_mode: "incremental",
-        destination_sync_mode: "append_dedup",
-      })),
-    }),
+    JSON.stringify(catalog(["cloud_pullrequest_commits", "dc_default_branch_commits"])),
   );
   const argv = [bin, "read", "--config", join(dir, "config.json"), "--catalog", join(dir, "catalog.json")];
   if (state) {
@@ -207,19 +202,7 @@ async function pass(
   state?: unknown[],
 ): Promise<ReadResult & { requests: Record<string, number>; sim: Simulator }> {
   const sim = await startSimulator({ scale: scaleForTotals(total / 2, total / 2), latencyMs });
-  const c = sim.credentials;
-  const config = {
-    cloud: {
-      workspace: "acme",
-      api_url: sim.cloudApiUrl,
-      credentials: { auth_type: "access_token", access_token: c.cloud.accessToken },
-    },
-    data_center: {
-      url: sim.dcUrl,
-      credentials: { auth_type: "basic", username: c.dc.username, password: c.dc.password },
-    },
-    max_concurrency: concurrency,
-  };
+  const config = { cloud: cloudConfig(sim), data_center: dcConfig(sim), max_concurrency: concurrency };
   const truth = sim.truthCount();
   const keepEvery = Math.max(1, Math.floor((truth.cloud + truth.dc) / SAMPLE));
   const r = await read(config, state, keepEvery);
@@ -308,19 +291,7 @@ if (passes.has("throughput")) {
 if (passes.has("incremental") && throughput && state) {
   const sim = throughput.sim;
   sim.resetStats();
-  const c = sim.credentials;
-  const config = {
-    cloud: {
-      workspace: "acme",
-      api_url: sim.cloudApiUrl,
-      credentials: { auth_type: "access_token", access_token: c.cloud.accessToken },
-    },
-    data_center: {
-      url: sim.dcUrl,
-      credentials: { auth_type: "basic", username: c.dc.username, password: c.dc.password },
-    },
-    max_concurrency: concurrency,
-  };
+  const config = { cloud: cloudConfig(sim), data_center: dcConfig(sim), max_concurrency: concurrency };
   const r = await read(config, state, 1);
   const by = sim.stats().byRoute;
   const cloudRepos = sim.cloud.repositories("acme").length;

@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Message } from "../integration_tests/helpers/cli.js";
+import { catalog as catalogOf, cloudConfig, dcConfig } from "../integration_tests/helpers/configs.js";
 import { startSimulator } from "../integration_tests/simulator/index.js";
 
 const bin = new URL("../dist/main.js", import.meta.url).pathname;
@@ -74,18 +75,7 @@ function summarize(
 
 const sim = await startSimulator();
 try {
-  const c = sim.credentials;
-  const config = file("config.json", {
-    cloud: {
-      workspace: "acme",
-      api_url: sim.cloudApiUrl,
-      credentials: { auth_type: "access_token", access_token: c.cloud.accessToken },
-    },
-    data_center: {
-      url: sim.dcUrl,
-      credentials: { auth_type: "basic", username: c.dc.username, password: c.dc.password },
-    },
-  });
+  const config = file("config.json", { cloud: cloudConfig(sim), data_center: dcConfig(sim) });
   say(`Bitbucket simulator on ${sim.url} (Cloud API ${sim.cloudApiUrl}, Data Center ${sim.dcUrl})`);
   say(`Files in ${dir}`);
 
@@ -106,13 +96,7 @@ try {
     );
   }
 
-  const catalog = file("catalog.json", {
-    streams: ["cloud_pullrequest_commits", "dc_default_branch_commits"].map((name) => ({
-      stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
-      sync_mode: "incremental",
-      destination_sync_mode: "append_dedup",
-    })),
-  });
+  const catalog = file("catalog.json", catalogOf(["cloud_pullrequest_commits", "dc_default_branch_commits"]));
   sim.resetStats();
   const first = await run(["read", "--config", config, "--catalog", catalog]);
   summarize("read (first sync)", first, sim.stats().byRoute);

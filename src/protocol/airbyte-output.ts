@@ -10,7 +10,7 @@ import type {
   StreamStatus,
   StreamStatusReason,
 } from "./messages.js";
-import type { StreamInfo, SyncOutput } from "./output.js";
+import { LeveledLogger, type StreamInfo, type SyncOutput } from "./output.js";
 import type { Redactor } from "./redact.js";
 import { contextBytes, pushSpliced } from "./splice.js";
 
@@ -18,14 +18,15 @@ import { contextBytes, pushSpliced } from "./splice.js";
  * The Airbyte message layer: one JSON object per line on stdout, nothing else. Diagnostics
  * become LOG messages, failures TRACE errors, progress STREAM_STATUS traces.
  */
-export class AirbyteOutput implements SyncOutput {
+export class AirbyteOutput extends LeveledLogger implements SyncOutput {
   private readonly writer: LineWriter;
 
   constructor(
     out: Writable,
     private readonly redactor: Redactor,
-    private readonly minLevel: LogLevel = "INFO",
+    minLevel: LogLevel = "INFO",
   ) {
+    super(minLevel);
     this.writer = new LineWriter(out);
   }
 
@@ -49,21 +50,8 @@ export class AirbyteOutput implements SyncOutput {
     return this.send({ type: "CATALOG", catalog });
   }
 
-  log(level: LogLevel, message: string): void {
-    if (LEVELS[level] < LEVELS[this.minLevel]) return;
+  protected write(level: LogLevel, message: string): void {
     void this.send({ type: "LOG", log: { level, message: this.redactor.redact(message) } });
-  }
-  info(message: string): void {
-    this.log("INFO", message);
-  }
-  warn(message: string): void {
-    this.log("WARN", message);
-  }
-  error(message: string): void {
-    this.log("ERROR", message);
-  }
-  debug(message: string): void {
-    this.log("DEBUG", message);
   }
 
   private status(stream: string, status: StreamStatus, reasons?: StreamStatusReason[]): Promise<void> {
@@ -160,5 +148,3 @@ export class AirbyteOutput implements SyncOutput {
 }
 
 const RECORD_END = Buffer.from("}}\n");
-
-const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };

@@ -42,13 +42,27 @@ export interface SyncOutput extends Logger {
   flush(): Promise<void>;
 }
 
-/** A logger that forwards to another one with a fixed prefix (e.g. the partition being read). */
-export function prefixedLogger(base: Logger, prefix: string): Logger {
-  return {
-    log: (level, m) => base.log(level, `${prefix}${m}`),
-    info: (m) => base.info(`${prefix}${m}`),
-    warn: (m) => base.warn(`${prefix}${m}`),
-    error: (m) => base.error(`${prefix}${m}`),
-    debug: (m) => base.debug(`${prefix}${m}`),
-  };
+const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
+
+/** A Logger that drops messages below `minLevel` and hands the rest to `write`. */
+export abstract class LeveledLogger implements Logger {
+  constructor(protected readonly minLevel: LogLevel = "INFO") {}
+
+  protected abstract write(level: LogLevel, message: string): void;
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS[level] >= LEVELS[this.minLevel]) this.write(level, message);
+  }
+  info(message: string): void {
+    this.log("INFO", message);
+  }
+  warn(message: string): void {
+    this.log("WARN", message);
+  }
+  error(message: string): void {
+    this.log("ERROR", message);
+  }
+  debug(message: string): void {
+    this.log("DEBUG", message);
+  }
 }

@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import type { ConnectorError } from "../errors.js";
 import { LineWriter } from "../protocol/line-writer.js";
 import type { JsonObject, LogLevel } from "../protocol/messages.js";
-import type { StreamInfo, SyncOutput } from "../protocol/output.js";
+import { LeveledLogger, type StreamInfo, type SyncOutput } from "../protocol/output.js";
 import type { Redactor } from "../protocol/redact.js";
 import { contextBytes, pushSpliced } from "../protocol/splice.js";
 import { fieldName, keyProperties, type SingerCatalog } from "./catalog.js";
@@ -35,9 +35,8 @@ export interface SingerOutputOptions {
  * line and nothing else. Everything meant for a person (logs, rate-limit waits, stream outcomes,
  * errors) goes to stderr as `LEVEL message` lines, redacted.
  */
-export class SingerOutput implements SyncOutput {
+export class SingerOutput extends LeveledLogger implements SyncOutput {
   private readonly writer: LineWriter;
-  private readonly minLevel: LogLevel;
   private readonly bookmarks: Map<string, unknown>;
   private readonly schemasSent = new Set<string>();
   private readonly recordCounts = new Map<string, number>();
@@ -49,8 +48,8 @@ export class SingerOutput implements SyncOutput {
     private readonly redactor: Redactor,
     opts: SingerOutputOptions = {},
   ) {
+    super(opts.minLevel ?? "INFO");
     this.writer = new LineWriter(out);
-    this.minLevel = opts.minLevel ?? "INFO";
     this.bookmarks = new Map(opts.bookmarks ?? []);
   }
 
@@ -66,26 +65,12 @@ export class SingerOutput implements SyncOutput {
     return this.writer.flush();
   }
 
-  log(level: LogLevel, message: string): void {
-    if (LEVELS[level] < LEVELS[this.minLevel]) return;
+  protected write(level: LogLevel, message: string): void {
     const text = this.redactor.redact(message).replace(/\r?\n/g, "\n  ");
     // On a terminal the progress line (commands/progress.ts) sits on the current line without
     // a newline: erase it first; its next redraw puts it back under this line.
     this.err.write(`${this.err.isTTY ? "\r\x1b[K" : ""}${level} ${text}\n`);
   }
-  info(message: string): void {
-    this.log("INFO", message);
-  }
-  warn(message: string): void {
-    this.log("WARN", message);
-  }
-  error(message: string): void {
-    this.log("ERROR", message);
-  }
-  debug(message: string): void {
-    this.log("DEBUG", message);
-  }
-
   streamStarted(stream: StreamInfo): Promise<void> {
     this.info(`${stream.name}: started`);
     if (this.schemasSent.has(stream.name)) return Promise.resolve();
@@ -179,5 +164,3 @@ function describeError(error: ConnectorError): string {
   const stack = error.code === "internal_error" && error.stack ? `\n${error.stack}` : "";
   return `${error.userMessage}${internal}${stack}`;
 }
-
-const LEVELS: Record<LogLevel, number> = { TRACE: 0, DEBUG: 1, INFO: 2, WARN: 3, ERROR: 4, FATAL: 5 };
