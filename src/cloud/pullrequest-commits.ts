@@ -14,6 +14,7 @@ import {
   type RecordsEvent,
   recordsWithContext,
   type Stream,
+  skippingGone,
 } from "../streams/stream.js";
 import { compareInstants, laterInstant, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repositorySlugs } from "./api.js";
@@ -109,7 +110,12 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     const events = mergeConcurrent(listing, ctx.concurrency, (l) =>
       l.skip ? noRecords() : this.commitsOf(repo, l.pr, ctx),
     );
-    for await (const ev of this.unlessDeleted(repo, events, ctx)) {
+    const gone = {
+      configured: this.config.repositories !== undefined,
+      isGone: isNotFound,
+      logger: ctx.logger,
+    };
+    for await (const ev of skippingGone(events, this.partitionKey(repo), gone)) {
       if (ev.kind === "start") {
         updatedOf.set(ev.index, ev.item.pr.updated_on);
         upper = laterInstant(upper, ev.item.pr.updated_on);
@@ -132,25 +138,6 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     }
     // The sweep is complete: everything up to the newest pull request seen is emitted.
     yield { kind: "checkpoint", state: withoutUndefined({ updated_on: laterInstant(cursor, upper) }) };
-  }
-
-  /**
-   * A repository that was listed and is gone by the time its pull requests are asked for was
-   * deleted or renamed meanwhile: that is news, not a failure. A configured one is an error.
-   */
-  private async *unlessDeleted<T>(
-    repo: CloudRepository,
-    events: AsyncIterable<T>,
-    ctx: ReadContext,
-  ): AsyncGenerator<T> {
-    try {
-      yield* events;
-    } catch (err) {
-      if (this.config.repositories || !(err instanceof HttpError) || err.status !== 404) throw err;
-      ctx.logger.warn(
-        `${repo.workspace}/${repo.slug}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
-      );
-    }
   }
 
   /**
@@ -226,6 +213,11 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
         `${repo.workspace}/${repo.slug}: pull request #${pr.id} skipped: Bitbucket lists no commits for it`,
       );
   }
+}
+
+/** A repository's pull-request list answers 404 once the repository is deleted or renamed. */
+function isNotFound(err: unknown): err is HttpError {
+  return err instanceof HttpError && err.status === 404;
 }
 
 async function* noRecords(): AsyncGenerator<RecordsEvent> {}

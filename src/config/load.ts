@@ -1,20 +1,20 @@
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
-import { ConnectorError, configError } from "../errors.js";
+import { configError } from "../errors.js";
 import { Config, type ParsedConfig, PULL_REQUEST_STATES, type PullRequestState } from "./schema.js";
 
 /** The config with every default applied: what the rest of the connector reads. */
 export interface ResolvedConfig {
   cloud?: {
     workspace: string;
-    auth: CloudAuth;
+    auth: Auth;
     repositories?: string[];
     pullRequestStates: PullRequestState[];
     apiUrl: string;
   };
   dataCenter?: {
     url: string;
-    auth: DcAuth;
+    auth: Auth;
     projects?: string[];
     repositories?: { project: string; slug: string }[];
     caCertificate?: string;
@@ -27,10 +27,7 @@ export interface ResolvedConfig {
   shard?: { index: number; count: number };
 }
 
-export type CloudAuth =
-  | { kind: "bearer"; token: string }
-  | { kind: "basic"; username: string; password: string };
-export type DcAuth = CloudAuth;
+export type Auth = { kind: "bearer"; token: string } | { kind: "basic"; username: string; password: string };
 
 export interface RetrySettings {
   maxRetries: number;
@@ -199,5 +196,3 @@ function issueText(i: z.core.$ZodIssue): string {
   }
   return i.message;
 }
-
-export { ConnectorError };

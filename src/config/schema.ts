@@ -328,7 +328,4 @@ export const Config = z
   })
   .meta({ title: "Bitbucket Source Spec" });
 
-export type ConfigInput = z.input<typeof Config>;
 export type ParsedConfig = z.output<typeof Config>;
-export type CloudConfigT = z.output<typeof CloudConfig>;
-export type DataCenterConfigT = z.output<typeof DataCenterConfig>;

@@ -47,6 +47,15 @@ export function isNoSuchCommit(err: unknown): err is HttpError {
   return err instanceof HttpError && err.status === 404 && err.exception === "NoSuchCommitException";
 }
 
+/** True when Bitbucket says the repository (or its project) does not exist, e.g. deleted after listing. */
+export function isRepositoryGone(err: unknown): err is HttpError {
+  return (
+    err instanceof HttpError &&
+    err.status === 404 &&
+    (err.exception === "NoSuchRepositoryException" || err.exception === "NoSuchProjectException")
+  );
+}
+
 export type DefaultBranch = { kind: "branch"; branch: Branch } | { kind: "empty" } | { kind: "missing" };
 
 type Endpoint = "default-branch" | "branches/default";

@@ -3,15 +3,21 @@ import type { ResolvedConfig } from "../config/load.js";
 import type { DcDefaultBranchCommit } from "../generated/dc_default_branch_commits.js";
 import { schema as dcSchema } from "../generated/dc_default_branch_commits.js";
 import type { HttpClient } from "../http/client.js";
-import { HttpError } from "../http/errors.js";
 import type { DcPageAt, PageValues } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
-import { type PartitionEvent, type ReadContext, recordsWithContext, type Stream } from "../streams/stream.js";
+import {
+  type PartitionEvent,
+  type ReadContext,
+  recordsWithContext,
+  type Stream,
+  skippingGone,
+} from "../streams/stream.js";
 import {
   commitPage,
   type DcRepository,
   DefaultBranchResolver,
   isNoSuchCommit,
+  isRepositoryGone,
   projectKeys,
   repositoriesOf,
 } from "./api.js";
@@ -114,19 +120,12 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
     state: DcPartitionState | undefined,
     ctx: ReadContext,
   ): AsyncGenerator<PartitionEvent<DcPartitionState>> {
-    try {
-      yield* this.readRepository(repo, state, ctx);
-    } catch (err) {
-      // Listed, then gone (deleted or moved meanwhile): news, not a failure. A configured one is an error.
-      const gone =
-        err instanceof HttpError &&
-        err.status === 404 &&
-        (err.exception === "NoSuchRepositoryException" || err.exception === "NoSuchProjectException");
-      if (!gone || this.config.repositories) throw err;
-      ctx.logger.warn(
-        `${this.partitionKey(repo)}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
-      );
-    }
+    const gone = {
+      configured: this.config.repositories !== undefined,
+      isGone: isRepositoryGone,
+      logger: ctx.logger,
+    };
+    yield* skippingGone(this.readRepository(repo, state, ctx), this.partitionKey(repo), gone);
   }
 
   private async *readRepository(

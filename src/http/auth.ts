@@ -1,7 +1,7 @@
-import type { CloudAuth } from "../config/load.js";
+import type { Auth } from "../config/load.js";
 
 /** The Authorization header for a credential: Bearer for tokens, Basic for user + secret. */
-export function authorizationHeader(auth: CloudAuth): string {
+export function authorizationHeader(auth: Auth): string {
   if (auth.kind === "bearer") return `Bearer ${auth.token}`;
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
 }

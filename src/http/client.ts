@@ -1,7 +1,7 @@
 import { rootCertificates } from "node:tls";
 import { type Dispatcher, Pool } from "undici";
 import type { z } from "zod";
-import type { CloudAuth, RetrySettings } from "../config/load.js";
+import type { Auth, RetrySettings } from "../config/load.js";
 import { ConnectorError } from "../errors.js";
 import type { Logger } from "../protocol/output.js";
 import { VERSION } from "../version.js";
@@ -17,7 +17,7 @@ export interface HttpClientOptions {
   /** "Bitbucket Cloud" or "Bitbucket Data Center": names the server in messages. */
   service: string;
   baseUrl: string;
-  auth: CloudAuth;
+  auth: Auth;
   timeoutMs: number;
   maxConcurrency: number;
   requestsPerHour?: number;

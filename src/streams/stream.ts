@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { HttpError } from "../http/errors.js";
 import type { JsonObject } from "../protocol/messages.js";
 import type { Logger } from "../protocol/output.js";
 
@@ -65,7 +66,22 @@ export interface ReadContext {
   concurrency: number;
 }
 
-/** The state blob of a stream as stored by the platform: one entry per partition. */
-export interface StreamState {
-  partitions: Record<string, unknown>;
+/**
+ * A partition's events, where "the repository is gone" becomes a warning: a repository deleted
+ * or renamed between the listing and its read is news, not a failure. A repository named in the
+ * config that is gone stays an error.
+ */
+export async function* skippingGone<T>(
+  events: AsyncIterable<T>,
+  key: string,
+  opts: { configured: boolean; isGone: (err: unknown) => err is HttpError; logger: Logger },
+): AsyncGenerator<T> {
+  try {
+    yield* events;
+  } catch (err) {
+    if (opts.configured || !opts.isGone(err)) throw err;
+    opts.logger.warn(
+      `${key}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
+    );
+  }
 }
