@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Message, records, runRead } from "./helpers/cli.js";
-import { catalog, DC_STREAM, dcConfig } from "./helpers/configs.js";
+import { records, runRead } from "./helpers/cli.js";
+import { catalog, DC_STREAM, dcConfig, dcKey } from "./helpers/configs.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
-
-const dcKey = (r: Message) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 let sim: Simulator | undefined;
 afterEach(async () => {

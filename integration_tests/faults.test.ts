@@ -3,12 +3,19 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { errors, logs, type Message, records, runCli, runRead, statuses, writeFiles } from "./helpers/cli.js";
-import { CLOUD_STREAM, catalog, cloudConfig, DC_STREAM, dcConfig, FAST_RETRY } from "./helpers/configs.js";
+import {
+  CLOUD_STREAM,
+  catalog,
+  cloudConfig,
+  cloudKey,
+  DC_STREAM,
+  dcConfig,
+  dcKey,
+  FAST_RETRY,
+} from "./helpers/configs.js";
 import { type FaultSpec, type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
 
 const BOTH = [CLOUD_STREAM, DC_STREAM];
-const cloudKey = (r: Message) => `${r.workspace}/${r.repo_slug}#${r.pull_request_id}@${r.hash}`;
-const dcKey = (r: Message) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 let sim: Simulator | undefined;
 const servers: Server[] = [];

@@ -13,12 +13,18 @@ import {
   statuses,
   writeFiles,
 } from "./helpers/cli.js";
-import { CLOUD_STREAM, catalog, cloudConfig, DC_STREAM, dcConfig } from "./helpers/configs.js";
+import {
+  CLOUD_STREAM,
+  catalog,
+  cloudConfig,
+  cloudKey,
+  DC_STREAM,
+  dcConfig,
+  dcKey,
+} from "./helpers/configs.js";
 import { type ScaleSpec, type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
 
 const BOTH = [CLOUD_STREAM, DC_STREAM];
-const cloudKey = (r: Message) => `${r.workspace}/${r.repo_slug}#${r.pull_request_id}@${r.hash}`;
-const dcKey = (r: Message) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 let sim: Simulator | undefined;
 afterEach(async () => {

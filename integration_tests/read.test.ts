@@ -12,7 +12,16 @@ import {
   states,
   statuses,
 } from "./helpers/cli.js";
-import { CLOUD_STREAM, catalog, cloudConfig, DC_STREAM, dcConfig, simSecrets } from "./helpers/configs.js";
+import {
+  CLOUD_STREAM,
+  catalog,
+  cloudConfig,
+  cloudKey,
+  DC_STREAM,
+  dcConfig,
+  dcKey,
+  simSecrets,
+} from "./helpers/configs.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
 
 const schemaOf = (stream: string) =>
@@ -43,9 +52,6 @@ async function read(
   for (const s of simSecrets(sim)) expect(r.stdout + r.stderr).not.toContain(s);
   return r;
 }
-
-const cloudKey = (r: Message) => `${r.workspace}/${r.repo_slug}#${r.pull_request_id}@${r.hash}`;
-const dcKey = (r: Message) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 function expectExactCounts(ms: Message[], stream: string): void {
   const counts = recordCountsPerState(ms, stream);

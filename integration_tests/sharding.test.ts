@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lastStates, type Message, records, runRead } from "./helpers/cli.js";
-import { CLOUD_STREAM, catalog, cloudConfig, DC_STREAM, dcConfig } from "./helpers/configs.js";
+import { lastStates, records, runRead } from "./helpers/cli.js";
+import {
+  CLOUD_STREAM,
+  catalog,
+  cloudConfig,
+  cloudKey,
+  DC_STREAM,
+  dcConfig,
+  dcKey,
+} from "./helpers/configs.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
-
-const cloudKey = (r: Message) => `${r.workspace}/${r.repo_slug}#${r.pull_request_id}@${r.hash}`;
-const dcKey = (r: Message) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 let sim: Simulator;
 beforeAll(async () => {

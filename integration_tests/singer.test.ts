@@ -8,7 +8,15 @@ import {
   singerStates,
 } from "../test/singer/messages.js";
 import { type CliResult, runCli, transcript, writeFiles } from "./helpers/cli.js";
-import { CLOUD_STREAM, cloudConfig, DC_STREAM, dcConfig, simSecrets } from "./helpers/configs.js";
+import {
+  CLOUD_STREAM,
+  cloudConfig,
+  cloudKey,
+  DC_STREAM,
+  dcConfig,
+  dcKey,
+  simSecrets,
+} from "./helpers/configs.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
 
 /** The built Singer tap, as Meltano or a shell pipeline runs it. */
@@ -63,8 +71,6 @@ function select(catalog: { streams: SingerMessage[] }, selected: Record<string, 
 }
 
 const lastBookmarks = (ms: SingerMessage[]) => singerStates(ms).at(-1)!.value;
-const cloudKey = (r: SingerMessage) => `${r.workspace}/${r.repo_slug}#${r.pull_request_id}@${r.hash}`;
-const dcKey = (r: SingerMessage) => `${r.project_key}/${r.repo_slug}@${r.id}`;
 
 describe("tap-bitbucket-commits --discover", () => {
   it("prints a Singer catalog of the configured streams: keys and replication key in the schema, metadata per field", async () => {

@@ -69,3 +69,10 @@ export function simSecrets(sim: Simulator): string[] {
     Buffer.from(`${c.dc.username}:${c.dc.password}`).toString("base64"),
   ];
 }
+
+/** Primary keys as strings, to compare emitted records with the simulator's truth. */
+type Row = object;
+const f = (r: Row, k: string) => String((r as Record<string, unknown>)[k]);
+export const cloudKey = (r: Row) =>
+  `${f(r, "workspace")}/${f(r, "repo_slug")}#${f(r, "pull_request_id")}@${f(r, "hash")}`;
+export const dcKey = (r: Row) => `${f(r, "project_key")}/${f(r, "repo_slug")}@${f(r, "id")}`;
