@@ -7,6 +7,7 @@ import {
 import type { HttpClient } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { JsonObject } from "../protocol/messages.js";
+import type { StreamInfo } from "../protocol/output.js";
 import { CompletionWatermark, mergeConcurrent } from "../streams/concurrent.js";
 import {
   type PartitionEvent,
@@ -55,16 +56,24 @@ interface ListedPullRequest {
   skip: boolean;
 }
 
+/** What the catalog says of the stream; known without a config or a request. */
+export const CLOUD_PULLREQUEST_COMMITS: StreamInfo = {
+  name: "cloud_pullrequest_commits",
+  jsonSchema: cloudSchema as JsonObject,
+  primaryKey: [["workspace"], ["repo_slug"], ["pull_request_id"], ["hash"]],
+  cursorField: ["pull_request_updated_on"],
+};
+
 /**
  * `cloud_pullrequest_commits`: every commit of every pull request of a workspace.
  * Partition: a repository. Incremental: only pull requests updated since the repository's
  * cursor are listed (newest first, filtered server-side) and only their commits are read.
  */
 export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPartitionState> {
-  readonly name = "cloud_pullrequest_commits";
-  readonly jsonSchema = cloudSchema as JsonObject;
-  readonly primaryKey = [["workspace"], ["repo_slug"], ["pull_request_id"], ["hash"]];
-  readonly cursorField = ["pull_request_updated_on"];
+  readonly name = CLOUD_PULLREQUEST_COMMITS.name;
+  readonly jsonSchema = CLOUD_PULLREQUEST_COMMITS.jsonSchema;
+  readonly primaryKey = CLOUD_PULLREQUEST_COMMITS.primaryKey;
+  readonly cursorField = CLOUD_PULLREQUEST_COMMITS.cursorField;
   readonly partitionState = CloudPartitionState;
 
   constructor(

@@ -1,8 +1,8 @@
-import { CloudPullRequestCommits } from "../cloud/pullrequest-commits.js";
+import { CLOUD_PULLREQUEST_COMMITS, CloudPullRequestCommits } from "../cloud/pullrequest-commits.js";
 import type { ResolvedConfig } from "../config/load.js";
-import { DcDefaultBranchCommits } from "../datacenter/default-branch-commits.js";
+import { DC_DEFAULT_BRANCH_COMMITS, DcDefaultBranchCommits } from "../datacenter/default-branch-commits.js";
 import { HttpClient } from "../http/client.js";
-import type { Logger } from "../protocol/output.js";
+import type { Logger, StreamInfo } from "../protocol/output.js";
 import type { Stream } from "../streams/stream.js";
 
 export type DeploymentKind = "cloud" | "data_center";
@@ -14,10 +14,18 @@ export interface Deployment {
   stream: Stream;
 }
 
-export const STREAM_OF: Record<DeploymentKind, string> = {
-  cloud: "cloud_pullrequest_commits",
-  data_center: "dc_default_branch_commits",
+/** The stream each deployment offers. */
+export const STREAM_OF: Record<DeploymentKind, StreamInfo> = {
+  cloud: CLOUD_PULLREQUEST_COMMITS,
+  data_center: DC_DEFAULT_BRANCH_COMMITS,
 };
+
+/** The deployments a config sets up. */
+export function configuredKinds(config: ResolvedConfig): DeploymentKind[] {
+  return (Object.keys(STREAM_OF) as DeploymentKind[]).filter(
+    (k) => (k === "cloud" ? config.cloud : config.dataCenter) !== undefined,
+  );
+}
 
 /** Builds a client and a stream per configured deployment. No request is made. */
 export function deployments(

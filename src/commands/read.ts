@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/load.js";
 import type { SyncOutput } from "../protocol/output.js";
 import { type SelectedStream, selectStreams } from "./catalog.js";
-import { closeAll, type DeploymentKind, deployments, STREAM_OF } from "./deployments.js";
+import { closeAll, configuredKinds, type DeploymentKind, deployments, STREAM_OF } from "./deployments.js";
 import { TerminalProgress } from "./progress.js";
 import { runSync, type SyncOptions } from "./sync.js";
 
@@ -15,10 +15,11 @@ export interface ReadOptions {
 export function availableStreams(
   config: ResolvedConfig,
 ): { name: string; configured: boolean; deployment: DeploymentKind }[] {
+  const configured = configuredKinds(config);
   return (Object.keys(STREAM_OF) as DeploymentKind[]).map((kind) => ({
-    name: STREAM_OF[kind],
+    name: STREAM_OF[kind].name,
     deployment: kind,
-    configured: kind === "cloud" ? config.cloud !== undefined : config.dataCenter !== undefined,
+    configured: configured.includes(kind),
   }));
 }
 

@@ -5,6 +5,7 @@ import { schema as dcSchema } from "../generated/dc_default_branch_commits.js";
 import type { HttpClient } from "../http/client.js";
 import type { DcPageAt, PageValues } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
+import type { StreamInfo } from "../protocol/output.js";
 import {
   type PartitionEvent,
   type ReadContext,
@@ -77,16 +78,24 @@ interface Sweep {
   head?: { id: string; timestamp: number };
 }
 
+/** What the catalog says of the stream; known without a config or a request. */
+export const DC_DEFAULT_BRANCH_COMMITS: StreamInfo = {
+  name: "dc_default_branch_commits",
+  jsonSchema: dcSchema as JsonObject,
+  primaryKey: [["project_key"], ["repo_slug"], ["id"]],
+  cursorField: ["committerTimestamp"],
+};
+
 /**
  * `dc_default_branch_commits`: every commit on the default branch of every repository of a
  * Data Center instance. Partition: a repository. Incremental: `since=<last commit>` asks for new
  * commits only, on the server's current default branch.
  */
 export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionState> {
-  readonly name = "dc_default_branch_commits";
-  readonly jsonSchema = dcSchema as JsonObject;
-  readonly primaryKey = [["project_key"], ["repo_slug"], ["id"]];
-  readonly cursorField = ["committerTimestamp"];
+  readonly name = DC_DEFAULT_BRANCH_COMMITS.name;
+  readonly jsonSchema = DC_DEFAULT_BRANCH_COMMITS.jsonSchema;
+  readonly primaryKey = DC_DEFAULT_BRANCH_COMMITS.primaryKey;
+  readonly cursorField = DC_DEFAULT_BRANCH_COMMITS.cursorField;
   readonly partitionState = DcPartitionState;
   private readonly branches: DefaultBranchResolver;
 
