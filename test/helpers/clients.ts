@@ -1,5 +1,5 @@
 import { MockAgent } from "undici";
-import type { CloudAuth, RetrySettings } from "../../src/config/load.js";
+import type { Auth, RetrySettings } from "../../src/config/load.js";
 import { HttpClient, type HttpClientOptions } from "../../src/http/client.js";
 import type { LogLevel } from "../../src/protocol/messages.js";
 import type { Logger } from "../../src/protocol/output.js";
@@ -31,7 +31,7 @@ export const fastRetry: RetrySettings = {
 /** An HttpClient over undici's MockAgent: no sockets, every request intercepted. */
 export function mockClient(
   baseUrl: string,
-  opts: Partial<HttpClientOptions> & { auth?: CloudAuth } = {},
+  opts: Partial<HttpClientOptions> & { auth?: Auth } = {},
 ): { client: HttpClient; agent: MockAgent; logger: ReturnType<typeof memoryLogger> } {
   const agent = new MockAgent();
   agent.disableNetConnect();
