@@ -12,7 +12,7 @@ import type {
 } from "./messages.js";
 import { LeveledLogger, type StreamInfo, type SyncOutput } from "./output.js";
 import type { Redactor } from "./redact.js";
-import { contextBytes, pushSpliced } from "./splice.js";
+import { recordLinePieces } from "./splice.js";
 
 /**
  * The Airbyte message layer: one JSON object per line on stdout, nothing else. Diagnostics
@@ -114,21 +114,10 @@ export class AirbyteOutput extends LeveledLogger implements SyncOutput {
   ): Promise<void> {
     // Hot path, once per page. With raw bytes the context is spliced into Bitbucket's own JSON;
     // otherwise each object is serialized. Either way the page becomes one write.
-    const head = `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`;
-    if (!raw) {
-      const lines = new Array<string>(records.length);
-      for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}}}\n`;
-      return this.writer.writePieces([Buffer.from(lines.join(""), "utf8")]);
-    }
-    const headBytes = Buffer.from(head, "utf8");
-    const tail = contextBytes(raw.context);
-    const pieces: Buffer[] = [];
-    for (const text of raw.texts) {
-      pieces.push(headBytes);
-      pushSpliced(pieces, text, tail);
-      pieces.push(RECORD_END);
-    }
-    return this.writer.writePieces(pieces);
+    const head = Buffer.from(
+      `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`,
+    );
+    return this.writer.writePieces(recordLinePieces(head, RECORD_END, records, raw));
   }
 
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> {

@@ -28,3 +28,31 @@ const CLOSE_BRACE = 125;
 const OPEN_BRACE = 123;
 const SPACE = 32;
 const COMMA = Buffer.from(",");
+
+/**
+ * The lines of a page of records, as byte pieces: `head + record + tail` each, where a record is
+ * its raw bytes with the context spliced in when there are raw bytes, else the object
+ * serialized. The envelope (head and tail) is the message layer's; this is shared by both.
+ */
+export function recordLinePieces(
+  head: Buffer,
+  tail: Buffer,
+  records: object[],
+  raw?: { texts: Buffer[]; context: object },
+): Buffer[] {
+  if (!raw) {
+    const h = head.toString("utf8");
+    const t = tail.toString("utf8");
+    let text = "";
+    for (const r of records) text += `${h}${JSON.stringify(r)}${t}`;
+    return [Buffer.from(text, "utf8")];
+  }
+  const context = contextBytes(raw.context);
+  const pieces: Buffer[] = [];
+  for (const bytes of raw.texts) {
+    pieces.push(head);
+    pushSpliced(pieces, bytes, context);
+    pieces.push(tail);
+  }
+  return pieces;
+}

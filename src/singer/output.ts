@@ -4,7 +4,7 @@ import { LineWriter } from "../protocol/line-writer.js";
 import type { JsonObject, LogLevel } from "../protocol/messages.js";
 import { LeveledLogger, type StreamInfo, type SyncOutput } from "../protocol/output.js";
 import type { Redactor } from "../protocol/redact.js";
-import { contextBytes, pushSpliced } from "../protocol/splice.js";
+import { recordLinePieces } from "../protocol/splice.js";
 import { fieldName, keyProperties, type SingerCatalog } from "./catalog.js";
 
 /** The Singer messages this tap writes on stdout. */
@@ -103,23 +103,8 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     // Hot path, once per page: like the Airbyte output, the context is spliced into Bitbucket's
     // own JSON bytes when they are there, and the page becomes one write.
     this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + records.length);
-    const tail = `,"time_extracted":"${new Date().toISOString()}"}\n`;
-    if (!raw) {
-      const head = this.head(stream).toString("utf8");
-      const lines = new Array<string>(records.length);
-      for (let i = 0; i < records.length; i++) lines[i] = `${head}${JSON.stringify(records[i])}${tail}`;
-      return this.writer.writePieces([Buffer.from(lines.join(""), "utf8")]);
-    }
-    const head = this.head(stream);
-    const tailBytes = Buffer.from(tail, "utf8");
-    const context = contextBytes(raw.context);
-    const pieces: Buffer[] = [];
-    for (const text of raw.texts) {
-      pieces.push(head);
-      pushSpliced(pieces, text, context);
-      pieces.push(tailBytes);
-    }
-    return this.writer.writePieces(pieces);
+    const tail = Buffer.from(`,"time_extracted":"${new Date().toISOString()}"}\n`, "utf8");
+    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, records, raw));
   }
 
   private head(stream: string): Buffer {
