@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { errors, logs, type Message, records, runCli, runRead, statuses, writeFiles } from "./helpers/cli.js";
 import {
+  BOTH,
   CLOUD_STREAM,
   catalog,
   cloudConfig,
@@ -14,8 +15,6 @@ import {
   FAST_RETRY,
 } from "./helpers/configs.js";
 import { type FaultSpec, type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
-
-const BOTH = [CLOUD_STREAM, DC_STREAM];
 
 let sim: Simulator | undefined;
 const servers: Server[] = [];

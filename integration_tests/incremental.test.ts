@@ -14,6 +14,7 @@ import {
   writeFiles,
 } from "./helpers/cli.js";
 import {
+  BOTH,
   CLOUD_STREAM,
   catalog,
   cloudConfig,
@@ -23,8 +24,6 @@ import {
   dcKey,
 } from "./helpers/configs.js";
 import { type ScaleSpec, type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
-
-const BOTH = [CLOUD_STREAM, DC_STREAM];
 
 let sim: Simulator | undefined;
 afterEach(async () => {

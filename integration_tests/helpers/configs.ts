@@ -2,6 +2,7 @@ import type { Simulator } from "../simulator/index.js";
 
 export const CLOUD_STREAM = "cloud_pullrequest_commits";
 export const DC_STREAM = "dc_default_branch_commits";
+export const BOTH = [CLOUD_STREAM, DC_STREAM];
 
 type Json = Record<string, unknown>;
 

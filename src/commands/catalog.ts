@@ -21,31 +21,52 @@ export interface SelectedStream {
   syncMode: SyncMode;
 }
 
+/** A stream of this connector, and whether the config has the deployment it reads from. */
+export interface AvailableStream {
+  name: string;
+  configured: boolean;
+  deployment: string;
+}
+
+/**
+ * The stream a catalog entry names, checked the same way by both front ends: it must be one of
+ * ours and appear once. `product` names the front end in the message ("connector", "tap").
+ */
+export function namedStream(
+  available: AvailableStream[],
+  name: string,
+  seen: Set<string>,
+  product: string,
+): AvailableStream {
+  const known = available.find((a) => a.name === name);
+  if (!known) {
+    throw configError(
+      `the catalog names stream "${name}", which this ${product} does not have (it has ${available.map((a) => a.name).join(", ")})`,
+    );
+  }
+  if (seen.has(name)) throw configError(`the catalog lists stream "${name}" twice`);
+  seen.add(name);
+  return known;
+}
+
+/** Throws unless the config has the deployment a selected stream reads from. */
+export function requireConfigured(stream: AvailableStream): void {
+  if (!stream.configured) {
+    throw configError(
+      `the catalog selects "${stream.name}", but the config has no \`${stream.deployment}\` section to read it from`,
+    );
+  }
+}
+
 /** Parses the catalog and checks it against the streams this connector (as configured) offers. */
-export function selectStreams(
-  raw: unknown,
-  available: { name: string; configured: boolean; deployment: string }[],
-): SelectedStream[] {
+export function selectStreams(raw: unknown, available: AvailableStream[]): SelectedStream[] {
   const parsed = ConfiguredCatalog.safeParse(raw);
   if (!parsed.success) throw configError(`invalid catalog: ${formatIssues(parsed.error.issues)}`);
   const seen = new Set<string>();
   const out: SelectedStream[] = [];
   for (const s of parsed.data.streams) {
-    const name = s.stream.name;
-    const known = available.find((a) => a.name === name);
-    if (!known) {
-      throw configError(
-        `the catalog names stream "${name}", which this connector does not have (it has ${available.map((a) => a.name).join(", ")})`,
-      );
-    }
-    if (!known.configured) {
-      throw configError(
-        `the catalog selects "${name}", but the config has no \`${known.deployment}\` section to read it from`,
-      );
-    }
-    if (seen.has(name)) throw configError(`the catalog selects "${name}" twice`);
-    seen.add(name);
-    out.push({ name, syncMode: s.sync_mode });
+    requireConfigured(namedStream(available, s.stream.name, seen, "connector"));
+    out.push({ name: s.stream.name, syncMode: s.sync_mode });
   }
   if (out.length === 0) throw configError("the catalog selects no stream");
   return out;

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import type { SelectedStream } from "../commands/catalog.js";
+import {
+  type AvailableStream,
+  namedStream,
+  requireConfigured,
+  type SelectedStream,
+} from "../commands/catalog.js";
 import { formatIssues } from "../config/load.js";
 import { configError } from "../errors.js";
 import type { AirbyteStream, JsonObject } from "../protocol/messages.js";
@@ -102,30 +107,18 @@ const Catalog = z.looseObject({
  * `"selected": true`, or whose schema has the legacy `"selected": true`. Every entry must name a
  * stream of this tap; a selected one must have its deployment in the config.
  */
-export function selectSingerStreams(
-  raw: unknown,
-  available: { name: string; configured: boolean; deployment: string }[],
-): SelectedStream[] {
+export function selectSingerStreams(raw: unknown, available: AvailableStream[]): SelectedStream[] {
   const parsed = Catalog.safeParse(raw);
   if (!parsed.success) throw configError(`invalid catalog: ${formatIssues(parsed.error.issues)}`);
-  const names = available.map((a) => a.name).join(", ");
   const seen = new Set<string>();
   const out: SelectedStream[] = [];
   parsed.data.streams.forEach((entry, i) => {
     const id = entry.tap_stream_id ?? entry.stream;
     if (id === undefined) throw configError(`invalid catalog: streams.${i}: has no tap_stream_id`);
-    const known = available.find((a) => a.name === id);
-    if (!known)
-      throw configError(`the catalog names stream "${id}", which this tap does not have (it has ${names})`);
-    if (seen.has(id)) throw configError(`the catalog lists stream "${id}" twice`);
-    seen.add(id);
+    const known = namedStream(available, id, seen, "tap");
     const root = entry.metadata?.find((m) => m.breadcrumb.length === 0)?.metadata;
     if (!(root?.selected === true || entry.schema?.selected === true)) return;
-    if (!known.configured) {
-      throw configError(
-        `the catalog selects "${id}", but the config has no \`${known.deployment}\` section to read it from`,
-      );
-    }
+    requireConfigured(known);
     out.push({ name: id, syncMode: "incremental" });
   });
   if (out.length === 0) {
