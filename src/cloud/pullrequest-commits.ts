@@ -70,10 +70,7 @@ export const CLOUD_PULLREQUEST_COMMITS: StreamInfo = {
  * cursor are listed (newest first, filtered server-side) and only their commits are read.
  */
 export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPartitionState> {
-  readonly name = CLOUD_PULLREQUEST_COMMITS.name;
-  readonly jsonSchema = CLOUD_PULLREQUEST_COMMITS.jsonSchema;
-  readonly primaryKey = CLOUD_PULLREQUEST_COMMITS.primaryKey;
-  readonly cursorField = CLOUD_PULLREQUEST_COMMITS.cursorField;
+  readonly info = CLOUD_PULLREQUEST_COMMITS;
   readonly partitionState = CloudPartitionState;
 
   constructor(

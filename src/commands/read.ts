@@ -50,7 +50,7 @@ export async function readStreams(
     if (!selected.some((s) => s.name === name))
       output.info(`ignoring the state of stream ${name}: it is not being read`);
   }
-  const ds = deployments(config, output).filter((d) => selected.some((s) => s.name === d.stream.name));
+  const ds = deployments(config, output).filter((d) => selected.some((s) => s.name === d.stream.info.name));
   const progress = opts.progressTo
     ? new TerminalProgress(opts.progressTo, () => ds.map((d) => d.client.stats)).start()
     : undefined;
@@ -59,8 +59,8 @@ export async function readStreams(
       ds.map((d) => ({
         stream: d.stream,
         client: d.client,
-        incremental: selected.find((s) => s.name === d.stream.name)?.syncMode === "incremental",
-        state: states.get(d.stream.name),
+        incremental: selected.find((s) => s.name === d.stream.info.name)?.syncMode === "incremental",
+        state: states.get(d.stream.info.name),
       })),
       output,
       {

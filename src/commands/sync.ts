@@ -65,7 +65,9 @@ export async function runSync(
 ): Promise<SyncResult> {
   const results = await Promise.all(entries.map((e) => syncStream(e, output, opts)));
   await output.flush();
-  const failed = results.flatMap((error, i) => (error ? [{ stream: entries[i]!.stream.name, error }] : []));
+  const failed = results.flatMap((error, i) =>
+    error ? [{ stream: entries[i]!.stream.info.name, error }] : [],
+  );
   return { failed };
 }
 
@@ -82,18 +84,13 @@ async function syncStream(
   opts: SyncOptions,
 ): Promise<ConnectorError | undefined> {
   const { stream, client } = entry;
-  const name = stream.name;
+  const name = stream.info.name;
   const stateIntervalMs = opts.stateIntervalMs ?? 1000;
   const heartbeatMs = opts.heartbeatMs ?? 120_000;
   const shard = opts.shard;
   const mine = (key: string) => !shard || shardOf(key, shard.count) === shard.index;
 
-  await output.streamStarted({
-    name,
-    jsonSchema: stream.jsonSchema,
-    primaryKey: stream.primaryKey,
-    cursorField: stream.cursorField,
-  });
+  await output.streamStarted(stream.info);
   let running = false;
   const ensureRunning = async () => {
     if (running) return;

@@ -92,10 +92,7 @@ export const DC_DEFAULT_BRANCH_COMMITS: StreamInfo = {
  * commits only, on the server's current default branch.
  */
 export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionState> {
-  readonly name = DC_DEFAULT_BRANCH_COMMITS.name;
-  readonly jsonSchema = DC_DEFAULT_BRANCH_COMMITS.jsonSchema;
-  readonly primaryKey = DC_DEFAULT_BRANCH_COMMITS.primaryKey;
-  readonly cursorField = DC_DEFAULT_BRANCH_COMMITS.cursorField;
+  readonly info = DC_DEFAULT_BRANCH_COMMITS;
   readonly partitionState = DcPartitionState;
   private readonly branches: DefaultBranchResolver;
 

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { HttpError } from "../http/errors.js";
 import type { JsonObject } from "../protocol/messages.js";
-import type { Logger } from "../protocol/output.js";
+import type { Logger, StreamInfo } from "../protocol/output.js";
 
 /**
  * The stream contract. A stream says only what is particular to it: its name and schema, how to
@@ -10,10 +10,8 @@ import type { Logger } from "../protocol/output.js";
  * (commands/read.ts), the same for every stream.
  */
 export interface Stream<P = unknown, S = unknown> {
-  readonly name: string;
-  readonly jsonSchema: JsonObject;
-  readonly primaryKey: string[][];
-  readonly cursorField: string[];
+  /** Name, schema, keys and cursor: what the catalog says of the stream. */
+  readonly info: StreamInfo;
   /** Validates one partition's state as read back from the platform. */
   readonly partitionState: z.ZodType<S>;
   /** The partitions, streamed (a workspace's repository listing can be long). */

@@ -44,10 +44,7 @@ function fakeStream(opts: {
   seen?: { key: string; state: unknown }[];
 }): Stream<string, { page: number }> {
   return {
-    name: "fake",
-    jsonSchema: {},
-    primaryKey: [["id"]],
-    cursorField: ["c"],
+    info: { name: "fake", jsonSchema: {}, primaryKey: [["id"]], cursorField: ["c"] },
     partitionState: z.object({ page: z.number().int() }),
     async *partitions() {
       for (let i = 0; i < opts.partitions; i++) yield `p${i}`;
