@@ -13,14 +13,12 @@ import { loadConfig } from "./commands/inputs.js";
 import { read } from "./commands/read.js";
 import { spec } from "./commands/spec.js";
 import { type ResolvedConfig, readJsonFile } from "./config/load.js";
-import { asConnectorError, type ConnectorError, configError } from "./errors.js";
+import { asConnectorError, configError } from "./errors.js";
+import { EXIT, failWith, runMain } from "./exit.js";
 import { AirbyteOutput } from "./protocol/airbyte-output.js";
 import { Redactor } from "./protocol/redact.js";
 import { decodeState } from "./protocol/state.js";
 import { VERSION } from "./version.js";
-
-/** Exit codes: 0 success (and any completed `check`), 1 a stream or the connector failed, 2 bad input. */
-const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
 const USAGE: Record<string, string> = {
   spec: "source-bitbucket spec\n  Print the connector's specification (the config it accepts) as an Airbyte SPEC message.",
@@ -95,10 +93,7 @@ async function main(argv: string[]): Promise<number> {
         return EXIT.badInput;
     }
   } catch (err) {
-    const e = asConnectorError(err);
-    await output.fatal(e);
-    await output.flush();
-    return e.failureType === "config_error" && isInputError(e) ? EXIT.badInput : EXIT.failed;
+    return await failWith(output, err);
   }
 }
 
@@ -119,22 +114,4 @@ function parse(argv: string[]) {
   return { command: positionals[0], values };
 }
 
-function isInputError(e: ConnectorError): boolean {
-  return e.code === "config_error";
-}
-
-process.on("unhandledRejection", (reason) => {
-  // A bug, not an outcome: say so on stderr (stdout is the protocol channel) and fail.
-  process.stderr.write(`internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`);
-  process.exitCode = EXIT.failed;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT.failed;
-  },
-);
+runMain(() => main(process.argv.slice(2)));

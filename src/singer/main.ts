@@ -12,15 +12,12 @@ import { catalogStreams } from "../commands/discover.js";
 import { loadConfig } from "../commands/inputs.js";
 import { availableStreams, readStreams } from "../commands/read.js";
 import { readJsonFile } from "../config/load.js";
-import { asConnectorError } from "../errors.js";
+import { EXIT, failWith, runMain } from "../exit.js";
 import { Redactor } from "../protocol/redact.js";
 import { VERSION } from "../version.js";
 import { selectSingerStreams, singerCatalog } from "./catalog.js";
 import { SingerOutput } from "./output.js";
 import { decodeSingerState } from "./state.js";
-
-/** Exit codes, as the Airbyte front end: 0 success, 1 a stream or the tap failed, 2 bad input. */
-const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
 const HELP = `tap-bitbucket-commits ${VERSION}: Singer tap for Bitbucket Cloud pull-request commits and Bitbucket Data Center default-branch commits.
 
@@ -92,10 +89,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return await readStreams(config, selected, states, output, { progressTo: process.stderr });
   } catch (err) {
-    const e = asConnectorError(err);
-    await output.fatal(e);
-    await output.flush();
-    return e.code === "config_error" ? EXIT.badInput : EXIT.failed;
+    return await failWith(output, err);
   }
 }
 
@@ -122,20 +116,4 @@ function parse(argv: string[]) {
   return values;
 }
 
-process.on("unhandledRejection", (reason) => {
-  // A bug, not an outcome: say so on stderr (stdout is the message channel) and fail.
-  process.stderr.write(
-    `ERROR internal error: ${reason instanceof Error ? reason.message : String(reason)}\n`,
-  );
-  process.exitCode = EXIT.failed;
-});
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`ERROR internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = EXIT.failed;
-  },
-);
+runMain(() => main(process.argv.slice(2)), "ERROR ");
