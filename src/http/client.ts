@@ -219,8 +219,10 @@ export class HttpClient {
     let wait: number;
     let why: string;
     if (retryAfterMs !== undefined) {
-      wait = retryAfterMs;
-      why = `Retry-After ${formatMs(wait)}`;
+      // A Retry-After of 0 or in the past still waits the first backoff: without a floor, a
+      // server that keeps answering so would be hammered in a loop that never adds to the wait.
+      wait = Math.max(retryAfterMs, this.opts.retry.initialBackoffMs);
+      why = `Retry-After ${formatMs(retryAfterMs)}`;
     } else {
       // No Retry-After: on Bitbucket Cloud this is the hourly request budget. Retrying in
       // seconds only burns the next requests; wait in long steps that grow while 429s persist.

@@ -182,6 +182,24 @@ describe("HttpClient", () => {
     expect(logger.lines.filter((l) => l.message.includes("429")).length).toBe(2);
   });
 
+  it("waits at least the first backoff on a 429 with Retry-After 0, so endless 429s end in a rate_limited error", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, initialBackoffMs: 20, maxRateLimitWaitMs: 100 },
+    });
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: "/2.0/x" })
+      .reply(429, "slow down", { headers: { "retry-after": "0" } })
+      .persist();
+    const t0 = Date.now();
+    const e = await failure(client.getJson("x", Any));
+    expect(e.code).toBe("rate_limited");
+    // Five waits of 20 ms fill the 100 ms budget; the sixth 429 would pass it.
+    expect(client.stats.rateLimitWaitMs).toBeLessThanOrEqual(100);
+    expect(client.stats.rateLimited).toBeLessThanOrEqual(7);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(80);
+  });
+
   it("treats a 429 without Retry-After as a spent hourly budget: long, growing steps, then gives up", async () => {
     const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, rateLimitStepMs: 30, maxRateLimitWaitMs: 100 },
