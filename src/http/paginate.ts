@@ -33,7 +33,8 @@ export interface PageValues<T> {
 /**
  * Bitbucket Cloud pages, following `next` as the server wrote it: the link is opaque (page
  * numbers for lists, tokens for pull-request commits), so it is never rebuilt or edited. The
- * HTTP layer refuses a `next` that leaves the configured origin.
+ * HTTP layer refuses a `next` that leaves the configured origin; a `next` already followed (a
+ * server or cache bug) is refused here, as following it would loop and re-emit forever.
  */
 export async function* cloudPages<T>(
   client: HttpClient,
@@ -43,12 +44,19 @@ export async function* cloudPages<T>(
 ): AsyncGenerator<CloudPage<T> & PageValues<T>> {
   let next: string | undefined = path;
   let q: Query | undefined = query;
+  const followed = new Set<string>();
   while (next !== undefined) {
     const res = await client.get(next, q);
+    followed.add(res.url.href);
     const page = client.validate(res, schema);
     yield { values: page.values, next: page.next, raw: matching(rawValues(res.bytes), page.values) };
     next = page.next;
     q = undefined; // a next link already carries every parameter
+    if (next !== undefined && followed.has(new URL(next, res.url).href))
+      throw new ConnectorError(
+        "unexpected_response",
+        `Bitbucket Cloud answered GET ${res.url.pathname} with a next link to a page already read (${next}); stopping instead of looping`,
+      );
   }
 }
 
