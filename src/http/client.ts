@@ -71,6 +71,8 @@ export class HttpClient {
   private readonly random: () => number;
   /** Shared pause: a 429 stops every request of this client, not just the one that got it. */
   private resumeAt = 0;
+  /** How many pauses have begun: a request in flight when one began is covered by it. */
+  private pauses = 0;
   private rateLimitStepMs: number;
 
   constructor(private readonly opts: HttpClientOptions) {
@@ -126,7 +128,10 @@ export class HttpClient {
       await this.waitForRateLimit();
       if (this.pacer) await this.pacer.take();
       await this.semaphore.acquire();
+      // A pause may have begun while this request waited for a slot.
+      await this.waitForRateLimit();
       const startedAt = Date.now();
+      const pausesAtStart = this.pauses;
       let exchange: Exchange;
       try {
         this.stats.requests++;
@@ -153,7 +158,7 @@ export class HttpClient {
           continue;
         }
         case "rate_limited":
-          this.pauseForRateLimit(outcome.retryAfterMs, startedAt, url);
+          this.pauseForRateLimit(outcome.retryAfterMs, startedAt, pausesAtStart, url);
           continue;
         case "fatal":
           throw outcome.error;
@@ -213,9 +218,17 @@ export class HttpClient {
     if (wait > 0) await sleep(wait);
   }
 
-  private pauseForRateLimit(retryAfterMs: number | undefined, startedAt: number, url: URL): void {
+  private pauseForRateLimit(
+    retryAfterMs: number | undefined,
+    startedAt: number,
+    pausesAtStart: number,
+    url: URL,
+  ): void {
     this.stats.rateLimited++;
     const now = Date.now();
+    // Requests in flight when the limit was hit get their 429s too; the running pause already
+    // covers them, and each one announcing a pause of its own would only repeat the news.
+    if (now < this.resumeAt && pausesAtStart < this.pauses) return;
     let wait: number;
     let why: string;
     if (retryAfterMs !== undefined) {
@@ -237,12 +250,13 @@ export class HttpClient {
     if (this.stats.rateLimitWaitMs + added > this.opts.retry.maxRateLimitWaitMs) {
       throw new ConnectorError(
         "rate_limited",
-        `${this.opts.service} kept answering 429 Too Many Requests (last to GET ${url.pathname}) after ${formatMs(this.stats.rateLimitWaitMs)} of waiting in this sync, the most retry.max_rate_limit_wait_seconds allows. Run the sync later, set requests_per_hour below your budget, or allow a longer wait.`,
+        `${this.opts.service} kept answering 429 Too Many Requests (last to GET ${url.pathname}) after ${formatMs(this.stats.rateLimitWaitMs)} of waiting in this sync; waiting ${formatMs(added)} more would pass retry.max_rate_limit_wait_seconds (${formatMs(this.opts.retry.maxRateLimitWaitMs)}). Run the sync later, set requests_per_hour below your budget, or allow a longer wait.`,
         { failureType: "transient_error" },
       );
     }
     this.stats.rateLimitWaitMs += added;
     this.resumeAt = resumeAt;
+    this.pauses++;
     this.opts.logger.warn(
       `${this.opts.service} answered 429 Too Many Requests (${why}); pausing all requests for ${formatMs(wait)}, until ${new Date(resumeAt).toISOString()}`,
     );

@@ -200,6 +200,24 @@ describe("HttpClient", () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(80);
   });
 
+  it("announces one pause when several requests in flight all answer 429", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, rateLimitStepMs: 50 },
+    });
+    const pool = agent.get("https://api.example.com");
+    for (let i = 0; i < 4; i++)
+      pool.intercept({ path: `/2.0/x${i}` }).reply(429, "Rate limit for this resource has been exceeded");
+    for (let i = 0; i < 4; i++) pool.intercept({ path: `/2.0/x${i}` }).reply(200, { i }, { headers: json });
+    const resumes: number[] = [];
+    client.onRateLimited = (at) => resumes.push(at);
+    const got = await Promise.all([0, 1, 2, 3].map((i) => client.getJson(`x${i}`, Any)));
+    expect(got).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+    expect(client.stats.rateLimited).toBe(4);
+    expect(resumes).toHaveLength(1);
+    expect(logger.lines.filter((l) => l.message.includes("429"))).toHaveLength(1);
+    expect(client.stats.rateLimitWaitMs).toBe(50);
+  });
+
   it("treats a 429 without Retry-After as a spent hourly budget: long, growing steps, then gives up", async () => {
     const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, rateLimitStepMs: 30, maxRateLimitWaitMs: 100 },
