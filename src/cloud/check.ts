@@ -77,7 +77,7 @@ export async function checkCloud(client: HttpClient, config: CloudConfig): Promi
   }
   throw new ConnectorError(
     "no_resources",
-    `no pull-request commits are reachable: the first ${slugs.length} repositories of "${ws}" have no pull request in the states ${config.pullRequestStates.join(", ")} with readable commits. Check pull_request_states and the repositories list.`,
+    `no pull-request commits are reachable: ${slugs.length === 1 ? `the repository ${ws}/${slugs[0]} has` : `the first ${slugs.length} repositories of "${ws}" have`} no pull request in the states ${config.pullRequestStates.join(", ")} with readable commits. Check pull_request_states and the repositories list.`,
   );
 }
 
@@ -108,7 +108,7 @@ function explain(err: unknown, action: string, scope: string): unknown {
     case 404:
       return new ConnectorError(
         "not_found",
-        `could not ${action}: not found (404). Check the workspace ID (the slug in bitbucket.org/<workspace>).${said}`,
+        `could not ${action}: not found (404). Check the workspace ID (the slug in bitbucket.org/<workspace>) and, if you set cloud.api_url, that it is the API's base URL (https://api.bitbucket.org/2.0).${said}`,
         {
           internal: err.message,
         },
