@@ -42,8 +42,8 @@ export function decodeState(raw: unknown): Map<string, unknown> {
   if (typeof raw !== "object")
     throw configError(`the state must be a JSON array of state messages or an object, got a ${typeof raw}`);
   const obj = raw as Record<string, unknown>;
-  // A single state message given without the array around it.
-  if (typeof obj.type === "string" && ["STREAM", "GLOBAL", "LEGACY"].includes(obj.type))
+  // A single state message (or a whole STATE line) given without the array around it.
+  if (typeof obj.type === "string" && ["STREAM", "GLOBAL", "LEGACY", "STATE"].includes(obj.type))
     return decodeState([obj]);
   for (const [name, blob] of Object.entries(obj)) out.set(name, blob);
   return out;

@@ -42,6 +42,7 @@ describe("decodeState", () => {
       state: { type: "STREAM", stream: { stream_descriptor: { name: "a" }, stream_state: blob } },
     };
     expect(decodeState([line]).get("a")).toEqual(blob);
+    expect(decodeState(line).get("a")).toEqual(blob);
     expect(
       decodeState({ type: "STREAM", stream: { stream_descriptor: { name: "a" }, stream_state: blob } }).get(
         "a",
