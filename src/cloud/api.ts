@@ -1,5 +1,6 @@
 import type { PullRequestState } from "../config/schema.js";
 import type { HttpClient } from "../http/client.js";
+import { HttpError } from "../http/errors.js";
 import { cloudPages, type PageValues } from "../http/paginate.js";
 import {
   type Commit,
@@ -71,4 +72,19 @@ export async function* pullRequestCommitPages(
 ): AsyncGenerator<PageValues<Commit>> {
   const path = `repositories/${seg(workspace)}/${seg(slug)}/pullrequests/${id}/commits`;
   for await (const page of cloudPages(client, path, { pagelen }, CommitPage)) yield page;
+}
+
+/** Whether a repository still answers: tells "this pull request's commits are gone" from "the repository is". */
+export async function repositoryExists(
+  client: HttpClient,
+  workspace: string,
+  slug: string,
+): Promise<boolean> {
+  try {
+    await client.get(`repositories/${seg(workspace)}/${seg(slug)}`, { fields: "slug" });
+    return true;
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404) return false;
+    throw err;
+  }
 }

@@ -18,7 +18,7 @@ import {
   skippingGone,
 } from "../streams/stream.js";
 import { compareInstants, laterInstant, sortableInstant } from "../streams/timestamps.js";
-import { pullRequestCommitPages, pullRequestPages, repositorySlugs } from "./api.js";
+import { pullRequestCommitPages, pullRequestPages, repositoryExists, repositorySlugs } from "./api.js";
 import type { PullRequestRef } from "./payloads.js";
 
 export interface CloudRepository {
@@ -99,6 +99,22 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     state: CloudPartitionState | undefined,
     ctx: ReadContext,
   ): AsyncGenerator<PartitionEvent<CloudPartitionState>> {
+    const gone = {
+      configured: this.config.repositories !== undefined,
+      isGone: isNotFound,
+      logger: ctx.logger,
+    };
+    // A repository gone mid-sweep keeps its last checkpoint: the sweep's final one would mark
+    // pull requests never read as done, and lose them if the repository answers again later.
+    yield* skippingGone(this.sweep(repo, state, ctx), this.partitionKey(repo), gone);
+  }
+
+  /** Lists the pull requests to read and reads their commits, concurrently, checkpointing in order. */
+  private async *sweep(
+    repo: CloudRepository,
+    state: CloudPartitionState | undefined,
+    ctx: ReadContext,
+  ): AsyncGenerator<PartitionEvent<CloudPartitionState>> {
     const cursor = state?.updated_on;
     const pending = state?.pending;
     const startIso = this.startDate?.toISOString();
@@ -113,15 +129,16 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     const watermark = new CompletionWatermark();
     const listing = this.listPullRequests(repo, since, fromStart, pending);
 
-    const events = mergeConcurrent(listing, ctx.concurrency, (l) =>
-      l.skip ? noRecords() : this.commitsOf(repo, l.pr, ctx),
-    );
-    const gone = {
-      configured: this.config.repositories !== undefined,
-      isGone: isNotFound,
-      logger: ctx.logger,
+    // Asked at most once per sweep, on the first pull request whose commits answer 404.
+    let exists: Promise<boolean> | undefined;
+    const stillThere = () => {
+      exists ??= repositoryExists(this.client, repo.workspace, repo.slug);
+      return exists;
     };
-    for await (const ev of skippingGone(events, this.partitionKey(repo), gone)) {
+    const events = mergeConcurrent(listing, ctx.concurrency, (l) =>
+      l.skip ? noRecords() : this.commitsOf(repo, l.pr, stillThere, ctx),
+    );
+    for await (const ev of events) {
       if (ev.kind === "start") {
         updatedOf.set(ev.index, ev.item.pr.updated_on);
         upper = laterInstant(upper, ev.item.pr.updated_on);
@@ -183,10 +200,15 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     }
   }
 
-  /** All commits of one pull request, as records. A 404 or an empty list is skipped with a warning. */
+  /**
+   * All commits of one pull request, as records. A 404 or an empty list is skipped with a
+   * warning, unless the 404 is the repository's own: then the pull request is not done, and the
+   * error ends the sweep as "repository gone" before any checkpoint counts it as read.
+   */
   private async *commitsOf(
     repo: CloudRepository,
     pr: PullRequestRef,
+    stillThere: () => Promise<boolean>,
     ctx: ReadContext,
   ): AsyncGenerator<RecordsEvent> {
     const context: Pick<
@@ -207,6 +229,7 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
       }
     } catch (err) {
       if (err instanceof HttpError && err.status === 404) {
+        if (!(await stillThere())) throw err;
         ctx.logger.warn(
           `${repo.workspace}/${repo.slug}: pull request #${pr.id} skipped: its commits answer 404 (source fork deleted or history rewritten)${count ? ` after ${count} commits` : ""}`,
         );
