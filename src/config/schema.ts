@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { z } from "zod";
 
 /**
@@ -194,10 +195,10 @@ export const DataCenterConfig = z
       }),
     ca_certificate: z
       .string()
-      .refine(
-        (s) => s.includes("-----BEGIN CERTIFICATE-----"),
-        "must be PEM text starting with -----BEGIN CERTIFICATE-----",
-      )
+      .superRefine((pem, ctx) => {
+        const problem = pemProblem(pem);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
       .optional()
       .meta({
         title: "CA certificate",
@@ -329,3 +330,23 @@ export const Config = z
   .meta({ title: "Bitbucket Source Spec" });
 
 export type ParsedConfig = z.output<typeof Config>;
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * What is wrong with a CA certificate given as PEM, if anything. Parsed here so that a damaged
+ * certificate is a config error naming the field, not a TLS failure that says to set it.
+ */
+function pemProblem(pem: string): string | undefined {
+  const blocks = pem.match(PEM_BLOCK);
+  if (!blocks) return "must be PEM text: -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----";
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      const which = blocks.length > 1 ? `certificate ${i + 1} of ${blocks.length}` : "the certificate";
+      return `${which} is not a valid X.509 certificate (${err instanceof Error ? err.message : String(err)})`;
+    }
+  }
+  return undefined;
+}

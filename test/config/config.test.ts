@@ -52,6 +52,24 @@ describe("parseConfig", () => {
     expect(bearer.dataCenter?.auth).toEqual({ kind: "bearer", token: "http-token-1" });
   });
 
+  it("accepts a CA certificate that parses, and names the field when one does not", () => {
+    const pem = readFileSync(
+      new URL("../../integration_tests/fixtures/tls/cert.pem", import.meta.url),
+      "utf8",
+    );
+    expect(parseConfig({ data_center: { ...dc, ca_certificate: pem } }).dataCenter?.caCertificate).toBe(pem);
+    expect(
+      parseConfig({ data_center: { ...dc, ca_certificate: `${pem}\n${pem}` } }).dataCenter,
+    ).toBeDefined();
+    expect(error({ data_center: { ...dc, ca_certificate: "not a certificate" } })).toContain(
+      "data_center.ca_certificate: must be PEM text",
+    );
+    const damaged = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    expect(error({ data_center: { ...dc, ca_certificate: `${pem}${damaged}` } })).toMatch(
+      /data_center\.ca_certificate: certificate 2 of 2 is not a valid X\.509 certificate/,
+    );
+  });
+
   it("parses filters, start date, shard and repositories as PROJECT/slug", () => {
     const c = parseConfig({
       cloud: {
