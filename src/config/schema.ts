@@ -231,7 +231,7 @@ export const RetryConfig = z
     }),
     max_backoff_seconds: z.number().min(0).max(3600).optional().meta({
       title: "Longest backoff (s)",
-      description: "Cap of one backoff between retries.",
+      description: "Cap of one backoff between retries, also of a Retry-After sent with a 5xx.",
       default: 60,
       order: 2,
     }),

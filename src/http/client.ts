@@ -171,9 +171,14 @@ export class HttpClient {
                 : `${this.opts.service} failed GET ${url.pathname} ${attempt} times, last with ${outcome.reason}. The server or a proxy in front of it is failing; try again later.`;
             throw new ConnectorError(outcome.code, message, { failureType: "transient_error" });
           }
-          const wait = Math.max(
-            backoffMs(attempt, this.opts.retry.initialBackoffMs, this.opts.retry.maxBackoffMs, this.random),
-            outcome.retryAfterMs ?? 0,
+          // A Retry-After on a 5xx is honoured up to the longest backoff: a proxy asking for a day
+          // must not park the sync for a day.
+          const wait = Math.min(
+            Math.max(
+              backoffMs(attempt, this.opts.retry.initialBackoffMs, this.opts.retry.maxBackoffMs, this.random),
+              outcome.retryAfterMs ?? 0,
+            ),
+            this.opts.retry.maxBackoffMs,
           );
           this.stats.retries++;
           this.opts.logger.warn(

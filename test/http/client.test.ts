@@ -106,6 +106,19 @@ describe("HttpClient", () => {
     expect(warnings.join("\n")).toMatch(/HTTP 503[\s\S]*HTTP 555[\s\S]*truncated[\s\S]*ECONNRESET/);
   });
 
+  it("honours a Retry-After sent with a 5xx only up to the longest backoff", async () => {
+    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, maxBackoffMs: 30 },
+    });
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/x" }).reply(503, "maintenance", { headers: { "retry-after": "86400" } });
+    pool.intercept({ path: "/2.0/x" }).reply(200, { ok: 1 }, { headers: json });
+    const t0 = Date.now();
+    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: 1 });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(logger.lines[0]?.message).toContain("failed with HTTP 503; retry 1 of 3 in 30 ms");
+  });
+
   it("gives up after max_retries with a transient error", async () => {
     const { client, agent } = mockClient("https://api.example.com/2.0");
     agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
