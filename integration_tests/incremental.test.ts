@@ -1,13 +1,12 @@
-import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  BIN,
   lastStates,
   logs,
   type Message,
   parseMessages,
   recordCountsPerState,
   records,
+  runCli,
   runRead,
   states,
   statuses,
@@ -199,26 +198,18 @@ describe("incremental sync", () => {
     const files = writeFiles({ "config.json": config, "catalog.json": catalog(BOTH) });
 
     // Run until both streams have checkpointed mid-way, then kill -9.
-    const killed = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, [
-        BIN,
-        "read",
-        "--config",
-        files["config.json"]!,
-        "--catalog",
-        files["catalog.json"]!,
-      ]);
-      let out = "";
-      const seen = new Set<string>();
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString("utf8");
-        for (const s of BOTH)
-          if (out.includes(`"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"${s}"}`))
-            seen.add(s);
-        if (seen.size === 2 && out.split('"type":"RECORD"').length > 3000) child.kill("SIGKILL");
-      });
-      child.on("close", () => resolve(out));
-    });
+    const stateOf = (s: string) =>
+      `"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"${s}"}`;
+    const run = await runCli(
+      ["read", "--config", files["config.json"]!, "--catalog", files["catalog.json"]!],
+      {
+        raw: true,
+        killWhen: (out) =>
+          BOTH.every((s) => out.includes(stateOf(s))) && out.split('"type":"RECORD"').length > 3000,
+      },
+    );
+    expect(run.signal).toBe("SIGKILL");
+    const killed = run.stdout;
     // Only whole lines count: the platform never sees a torn one.
     const firstRun = parseMessages(killed.slice(0, killed.lastIndexOf("\n") + 1));
     for (const s of BOTH) expect(statuses(firstRun, s)).not.toContain("COMPLETE");

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, parseMessages, records, runRead, writeFiles } from "./helpers/cli.js";
+import { assertNoSecrets, BIN, parseMessages, records, runRead, writeFiles } from "./helpers/cli.js";
 import { CLOUD_STREAM, catalog, cloudConfig, DC_STREAM, dcConfig } from "./helpers/configs.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
 
@@ -46,7 +46,9 @@ describe("read in a terminal", () => {
       expect(terminal).toMatch(/cloud_pullrequest_commits: \d+\/2 repositories, [\d,]+ records/);
       expect(terminal).toMatch(/dc_default_branch_commits: \d+\/\d+ repositories, [\d,]+ records done/);
       expect(terminal).toMatch(/[\d,]+ requests/);
-      const messages = parseMessages(readFileSync(out, "utf8"));
+      const stdout = readFileSync(out, "utf8");
+      assertNoSecrets(["read", "--config", files["config.json"]!], stdout, terminal);
+      const messages = parseMessages(stdout);
       expect(records(messages).length).toBeGreaterThan(0);
     },
   );

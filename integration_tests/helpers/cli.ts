@@ -28,7 +28,14 @@ export const transcript: string[] = [];
  */
 export function runCli(
   args: string[],
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; bin?: string; raw?: boolean } = {},
+  opts: {
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    bin?: string;
+    raw?: boolean;
+    /** Sends SIGKILL once this holds for the stdout so far (a crash mid-read). */
+    killWhen?: (stdoutSoFar: string) => boolean;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
@@ -37,7 +44,13 @@ export function runCli(
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
+    let soFar = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out.push(c);
+      if (!opts.killWhen) return;
+      soFar += c.toString("utf8");
+      if (opts.killWhen(soFar)) child.kill("SIGKILL");
+    });
     child.stderr.on("data", (c: Buffer) => err.push(c));
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
     child.on("error", reject);
@@ -60,7 +73,7 @@ export function runCli(
  * The secret sweep: no run may print a secret of the config it was given, in any form a client
  * sends it (plain, URL-encoded, or inside a Basic credential), on stdout or stderr.
  */
-function assertNoSecrets(args: string[], stdout: string, stderr: string): void {
+export function assertNoSecrets(args: string[], stdout: string, stderr: string): void {
   const i = args.indexOf("--config");
   if (i < 0 || !args[i + 1]) return;
   let raw: unknown;
