@@ -169,8 +169,6 @@ function minimumRequests(sim: Simulator): { cloud: number; dc: number } {
     const prs = sim.cloud.pullRequests("acme", slug);
     cloud += pages(prs.length, 50);
     for (const pr of prs) cloud += pr.commitsStatus === 404 ? 1 : pages(pr.commits, 100);
-    // A pull request whose commits answer 404 makes the sweep ask once whether the repository is still there.
-    if (prs.some((pr) => pr.commitsStatus === 404)) cloud += 1;
   }
   const dcRepos = sim.dc.repositories();
   const projects = new Map<string, number>();
