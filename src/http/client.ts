@@ -49,6 +49,8 @@ export interface JsonResponse {
 
 const MAX_REDIRECTS = 5;
 const MAX_RATE_LIMIT_STEP_MS = 10 * 60_000;
+/** The shortest pause after a 429, whatever Retry-After says (see pauseForRateLimit). */
+const MIN_RATE_LIMIT_WAIT_MS = 100;
 const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
 
 /**
@@ -237,9 +239,10 @@ export class HttpClient {
     let wait: number;
     let why: string;
     if (retryAfterMs !== undefined) {
-      // A Retry-After of 0 or in the past still waits the first backoff: without a floor, a
-      // server that keeps answering so would be hammered in a loop that never adds to the wait.
-      wait = Math.max(retryAfterMs, this.opts.retry.initialBackoffMs);
+      // A Retry-After of 0 or in the past still waits the first backoff (and never less than
+      // 100 ms): without a floor, a server that keeps answering so would be hammered in a loop
+      // that never adds to the wait.
+      wait = Math.max(retryAfterMs, this.opts.retry.initialBackoffMs, MIN_RATE_LIMIT_WAIT_MS);
       why = `Retry-After ${formatMs(retryAfterMs)}`;
     } else {
       // No Retry-After: on Bitbucket Cloud this is the hourly request budget. Retrying in
