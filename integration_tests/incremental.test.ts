@@ -152,6 +152,29 @@ describe("incremental sync", () => {
     for (const t of sim.truth().dc) expect(all.has(dcKey(t))).toBe(true);
   });
 
+  it("reads the whole new default branch when the old one was rewritten away and another became default", async () => {
+    const { sim, config } = await start();
+    const first = await sync(config);
+    const repo = sim.dc.repositories().find((r) => r.slug === "runbooks")!;
+    // Every commit read is gone; the new default branch forked from it long ago and has commits
+    // of its own, all older than the re-read margin before the last commit read.
+    sim.dc.forcePush(repo.projectKey, repo.slug, { drop: repo.commits, add: 0 });
+    sim.dc.setDefaultBranch(repo.projectKey, repo.slug, "feature/on-call");
+    const second = await sync(config, lastStates(first));
+    expect(
+      logs(second, "WARN").some((w) => w.includes("the default branch is now refs/heads/feature/on-call")),
+    ).toBe(true);
+    const mine = (d: Message) => d.project_key === repo.projectKey && d.repo_slug === repo.slug;
+    const all = new Set(
+      [...records(first, DC_STREAM), ...records(second, DC_STREAM)].filter(mine).map(dcKey),
+    );
+    const truth = sim.truth().dc.filter(mine).map(dcKey);
+    expect(truth.length).toBeGreaterThan(0);
+    for (const t of truth) expect(all.has(t)).toBe(true);
+    const third = await sync(config, lastStates(second));
+    expect(records(third)).toEqual([]);
+  });
+
   it("ignores the state of a stream that is not read, and re-reads a partition whose state is malformed", async () => {
     const { sim, config } = await start();
     const first = await sync(config);

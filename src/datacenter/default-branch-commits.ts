@@ -16,6 +16,7 @@ import {
 import {
   commitPage,
   type DcRepository,
+  type DefaultBranch,
   DefaultBranchResolver,
   isNoSuchCommit,
   isRepositoryGone,
@@ -174,11 +175,23 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
     } catch (err) {
       if (!isNoSuchCommit(err)) throw err;
       if (since === undefined || state.committer_timestamp === undefined) return; // still no default branch
-      const floor = Math.max(state.committer_timestamp - REWRITE_MARGIN_MS, this.startDate?.getTime() ?? 0);
+      // The stored commit is gone. On the same branch, a rewrite replaced recent history: re-read
+      // back to a margin before the stored commit's time. A default branch that is now another
+      // branch has a history of its own, none of it known to have been read: read it all.
+      const found = await this.branches.resolve(repo);
+      const sameBranch = found.kind !== "branch" || found.branch.id === state.branch;
+      const startMs = this.startDate?.getTime();
+      const floor = sameBranch
+        ? Math.max(state.committer_timestamp - REWRITE_MARGIN_MS, startMs ?? 0)
+        : startMs;
+      const what =
+        floor === undefined
+          ? "all the default branch's commits"
+          : `the default branch's commits committed since ${new Date(floor).toISOString()}`;
       ctx.logger.warn(
-        `${key}: commit ${since} is no longer in the repository (history rewritten, e.g. a force-push); re-reading the default branch's commits committed since ${new Date(floor).toISOString()}`,
+        `${key}: commit ${since} is no longer in the repository (history rewritten, e.g. a force-push${sameBranch ? "" : `, and the default branch is now ${found.kind === "branch" ? found.branch.id : "another"}`}); re-reading ${what}`,
       );
-      yield* this.readAll(repo, floor, ctx);
+      yield* this.readAll(repo, floor, ctx, found);
       return;
     }
     if (first.values.length === 0) return; // nothing new
@@ -211,9 +224,10 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
     repo: DcRepository,
     floor: number | undefined,
     ctx: ReadContext,
+    resolved?: DefaultBranch,
   ): AsyncGenerator<PartitionEvent<DcPartitionState>> {
     const key = this.partitionKey(repo);
-    const found = await this.branches.resolve(repo);
+    const found = resolved ?? (await this.branches.resolve(repo));
     if (found.kind === "empty") {
       ctx.logger.info(`${key}: empty repository, skipped (its commits are read once it has some)`);
       yield { kind: "checkpoint", state: {} };
