@@ -3,6 +3,9 @@
  * at once, and yields every output as soon as it is ready, tagged with the index of the item it
  * came from, plus a `done` event when an item's output ends. Each active item has at most one
  * output pending, so memory holds at most `limit` pages whatever the source's size.
+ *
+ * An item's error ends the merge at once. The source's error (a listing that fails part-way)
+ * ends it only after the items already started have finished, so that their work is not lost.
  */
 export type Merged<I, O> =
   | { kind: "start"; index: number; item: I }
@@ -26,6 +29,7 @@ export async function* mergeConcurrent<I, O>(
   let inflight = 0;
   let sourcePending = false;
   let sourceDone = false;
+  let sourceError: { error: unknown } | undefined;
   let nextIndex = 0;
 
   const track = (key: number, p: Promise<IteratorResult<unknown>>) => {
@@ -52,7 +56,13 @@ export async function* mergeConcurrent<I, O>(
       const settled = ready.shift();
       if (!settled) continue;
       inflight--;
-      if ("error" in settled) throw settled.error;
+      if ("error" in settled) {
+        if (settled.key !== SOURCE) throw settled.error;
+        sourcePending = false;
+        sourceDone = true;
+        sourceError = { error: settled.error };
+        continue;
+      }
       const { key, result } = settled;
       if (key === SOURCE) {
         sourcePending = false;
@@ -80,6 +90,7 @@ export async function* mergeConcurrent<I, O>(
         track(key, slot.it.next());
       }
     }
+    if (sourceError) throw sourceError.error;
   } finally {
     // Abandoned (error or consumer stopped): end every active producer and the source.
     await Promise.allSettled([...active.values()].map((s) => s.it.return?.()));

@@ -69,6 +69,26 @@ describe("mergeConcurrent", () => {
     ).rejects.toThrow("boom");
     expect(closed).toBe(3);
   });
+
+  it("lets the items already started finish when the source fails, then throws its error", async () => {
+    async function* source() {
+      yield 0;
+      yield 1;
+      throw new Error("listing failed");
+    }
+    async function* work(n: number) {
+      await sleep(20);
+      yield n;
+    }
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const ev of mergeConcurrent(source(), 4, work))
+          if (ev.kind === "value") seen.push(ev.value);
+      })(),
+    ).rejects.toThrow("listing failed");
+    expect(seen.sort()).toEqual([0, 1]);
+  });
 });
 
 describe("CompletionWatermark", () => {
