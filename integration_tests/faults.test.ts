@@ -125,6 +125,27 @@ describe("faults", () => {
     expect(statuses(r.messages, DC_STREAM).at(-1)).toBe("COMPLETE");
   });
 
+  it("ends a stream that failed as a whole at once, cancelling its requests still in flight", async () => {
+    const { sim } = await start();
+    // One repository's commits hang; another's keep answering 429 until the wait budget is spent.
+    sim.injectFault({ route: /\/repos\/web-portal\/commits/, kind: "hang", times: Number.POSITIVE_INFINITY });
+    sim.injectFault({ route: /\/repos\/api-gateway\/commits/, kind: "429", times: Number.POSITIVE_INFINITY });
+    const t0 = Date.now();
+    const r = await runRead(
+      {
+        data_center: dcConfig(sim, "basic", { repositories: ["PLAT/web-portal", "PLAT/api-gateway"] }),
+        request_timeout_seconds: 30,
+        retry: { ...FAST_RETRY, rate_limit_step_seconds: 0.05, max_rate_limit_wait_seconds: 0.3 },
+      },
+      catalog([DC_STREAM]),
+    );
+    expect(r.code).toBe(1);
+    expect(errors(r.messages)[0]?.message).toMatch(/^rate_limited: /);
+    expect(statuses(r.messages, DC_STREAM).at(-1)).toBe("INCOMPLETE");
+    // Not the 30 s the hung request would otherwise be given (times its retries).
+    expect(Date.now() - t0).toBeLessThan(15_000);
+  });
+
   it("keeps under requests_per_hour", async () => {
     const { sim, config } = await start();
     const t0 = Date.now();

@@ -15,7 +15,7 @@ import type { PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
 export interface SyncEntry {
   stream: Stream;
   /** The stream's HTTP client, to report its rate-limit waits as stream statuses. */
-  client: Pick<HttpClient, "onRateLimited">;
+  client: Pick<HttpClient, "onRateLimited" | "abort">;
   incremental: boolean;
   /** The stream's state blob as given to `read` (undefined for none). */
   state: unknown;
@@ -158,12 +158,25 @@ async function syncStream(
     }
   }
 
+  /** Ends the whole stream: the client stops, so the partitions in flight end at once. */
+  const abortStream = (error: ConnectorError): ConnectorError => {
+    client.abort(error);
+    return error;
+  };
+
   async function* myPartitions(): AsyncGenerator<{ partition: unknown; key: string }> {
-    for await (const partition of stream.partitions(ctx)) {
-      const key = stream.partitionKey(partition);
-      if (!mine(key)) continue;
-      observer.partitionFound?.(name);
-      yield { partition, key };
+    try {
+      for await (const partition of stream.partitions(ctx)) {
+        const key = stream.partitionKey(partition);
+        if (!mine(key)) continue;
+        observer.partitionFound?.(name);
+        yield { partition, key };
+      }
+    } catch (err) {
+      // A listing that fails part-way lets the partitions already started finish, unless
+      // the error dooms them too (bad credentials, rate limit spent, server unreachable).
+      const e = asConnectorError(err);
+      throw ABORTS_STREAM.has(e.code) ? abortStream(e) : e;
     }
     observer.listingDone?.(name);
   }
@@ -205,7 +218,7 @@ async function syncStream(
         } else {
           output.error(`${name}: ${key} could not be read: ${e.error.userMessage}`);
           partitionErrors.push({ key, error: e.error });
-          if (ABORTS_STREAM.has(e.error.code)) throw e.error;
+          if (ABORTS_STREAM.has(e.error.code)) throw abortStream(e.error);
         }
       }
     } catch (err) {

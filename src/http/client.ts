@@ -75,6 +75,8 @@ export class HttpClient {
   private resumeAt = 0;
   /** How many pauses have begun: a request in flight when one began is covered by it. */
   private pauses = 0;
+  /** Aborted by `abort`: ends every request, wait and retry of this client at once. */
+  private readonly stopper = new AbortController();
   private rateLimitStepMs: number;
 
   constructor(private readonly opts: HttpClientOptions) {
@@ -127,11 +129,18 @@ export class HttpClient {
     let attempt = 0;
     let redirects = 0;
     for (;;) {
+      this.throwIfAborted();
       await this.waitForRateLimit();
-      if (this.pacer) await this.pacer.take();
+      if (this.pacer) await this.pacer.take(Date.now, this.stopper.signal);
       await this.semaphore.acquire();
-      // A pause may have begun while this request waited for a slot.
-      await this.waitForRateLimit();
+      try {
+        this.throwIfAborted();
+        // A pause may have begun while this request waited for a slot.
+        await this.waitForRateLimit();
+      } catch (err) {
+        this.semaphore.release();
+        throw err;
+      }
       const startedAt = Date.now();
       const pausesAtStart = this.pauses;
       let exchange: Exchange;
@@ -142,6 +151,7 @@ export class HttpClient {
         // The slot bounds requests on the wire; parsing the answer happens outside it.
         this.semaphore.release();
       }
+      this.throwIfAborted();
       const outcome = exchange.kind === "response" ? this.classify(url, exchange) : exchange;
 
       switch (outcome.kind) {
@@ -186,10 +196,23 @@ export class HttpClient {
           this.opts.logger.warn(
             `${this.opts.service}: GET ${url.pathname} failed with ${outcome.reason}; retry ${attempt} of ${this.opts.retry.maxRetries} in ${formatMs(wait)}`,
           );
-          await sleep(wait);
+          await sleep(wait, this.stopper.signal);
         }
       }
     }
+  }
+
+  /**
+   * Stops the client for good: requests in flight are cancelled, waits (backoff, rate limits,
+   * pacing) end, and every call from now on rejects with `reason`. For a stream that failed as a
+   * whole, so that its other partitions stop spending time and request budget.
+   */
+  abort(reason: ConnectorError): void {
+    if (!this.stopper.signal.aborted) this.stopper.abort(reason);
+  }
+
+  private throwIfAborted(): void {
+    if (this.stopper.signal.aborted) throw this.stopper.signal.reason;
   }
 
   async close(): Promise<void> {
@@ -222,7 +245,7 @@ export class HttpClient {
 
   private async waitForRateLimit(): Promise<void> {
     const wait = this.resumeAt - Date.now();
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, this.stopper.signal);
   }
 
   private pauseForRateLimit(
@@ -285,7 +308,7 @@ export class HttpClient {
           accept: "application/json",
           "user-agent": `source-bitbucket/${VERSION}`,
         },
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.stopper.signal]),
       });
     } catch (err) {
       return this.networkOutcome(err);

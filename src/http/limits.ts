@@ -36,12 +36,12 @@ export class RequestPacer {
   }
 
   /** Resolves when the next request may start; returns how long it waited. */
-  async take(now: () => number = Date.now): Promise<number> {
+  async take(now: () => number = Date.now, signal?: AbortSignal): Promise<number> {
     const t = now();
     const at = Math.max(t, this.nextAt);
     this.nextAt = at + this.intervalMs;
     const wait = at - t;
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, signal);
     return wait;
   }
 }

@@ -68,7 +68,7 @@ function fakeStream(opts: {
 
 const entry = (stream: Stream, extra: Partial<SyncEntry> = {}): SyncEntry => ({
   stream: stream as Stream,
-  client: { onRateLimited: undefined },
+  client: { onRateLimited: undefined, abort: () => {} },
   incremental: true,
   state: undefined,
   ...extra,
@@ -111,7 +111,7 @@ describe("runSync", () => {
 
   it("sends a heartbeat STATE while a stream waits, and reports rate-limit waits as RUNNING with a reason", async () => {
     const out = recorder();
-    const client: SyncEntry["client"] = { onRateLimited: undefined };
+    const client: SyncEntry["client"] = { onRateLimited: undefined, abort: () => {} };
     const stream = fakeStream({ partitions: 1, pages: 2, delayMs: 250 });
     const read = stream.read.bind(stream);
     stream.read = async function* (p, s, ctx) {
@@ -159,6 +159,28 @@ describe("runSync", () => {
     });
     expect(r.failed[0]?.error.code).toBe("invalid_credentials");
     expect(seen.length).toBeLessThan(5);
+  });
+
+  it("aborts the stream's client on such an error, so partitions in flight end at once", async () => {
+    const out = recorder();
+    const error = new ConnectorError("rate_limited", "429s for an hour");
+    const aborted: ConnectorError[] = [];
+    const client: SyncEntry["client"] = { onRateLimited: undefined, abort: (e) => aborted.push(e) };
+    const r = await runSync(
+      [entry(fakeStream({ partitions: 4, fail: { p0: error }, delayMs: 5 }), { client })],
+      out,
+      { concurrency: 4 },
+    );
+    expect(r.failed[0]?.error).toBe(error);
+    expect(aborted).toEqual([error]);
+
+    // A partition error that concerns only its repository leaves the client alone.
+    aborted.length = 0;
+    const one = new ConnectorError("not_found", "gone");
+    await runSync([entry(fakeStream({ partitions: 3, fail: { p1: one } }), { client })], recorder(), {
+      concurrency: 2,
+    });
+    expect(aborted).toEqual([]);
   });
 
   it("resumes partitions from their state, ignores it in full refresh, and re-reads a malformed entry", async () => {

@@ -119,6 +119,24 @@ describe("HttpClient", () => {
     expect(logger.lines[0]?.message).toContain("failed with HTTP 503; retry 1 of 3 in 30 ms");
   });
 
+  it("abort ends a request in flight and a backoff wait at once, and every later call", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0", {
+      retry: { ...fastRetry, initialBackoffMs: 60_000, maxBackoffMs: 60_000 },
+    });
+    const pool = agent.get("https://api.example.com");
+    pool.intercept({ path: "/2.0/hung" }).reply(200, { ok: 1 }, { headers: json }).delay(30_000);
+    pool.intercept({ path: "/2.0/flaky" }).reply(503, "busy");
+    const reason = new ConnectorError("rate_limited", "the stream failed");
+    const t0 = Date.now();
+    const hung = client.getJson("hung", Any);
+    const backingOff = client.getJson("flaky", Any);
+    setTimeout(() => client.abort(reason), 50);
+    await expect(hung).rejects.toBe(reason);
+    await expect(backingOff).rejects.toBe(reason);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await expect(client.getJson("anything", Any)).rejects.toBe(reason);
+  });
+
   it("gives up after max_retries with a transient error", async () => {
     const { client, agent } = mockClient("https://api.example.com/2.0");
     agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
