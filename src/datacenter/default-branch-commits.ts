@@ -72,8 +72,10 @@ interface Sweep {
   displayId: string;
   /**
    * Keep only commits committed at or after this (ms). A full read (no `since`) also ends at the
-   * first page wholly older: history is listed newest first, so the rest is older still. A read
-   * bounded by `since` is short anyway and reads to its end.
+   * first page wholly older: Bitbucket lists commits in git's default order, newest committer
+   * date first, so the rest is older still (a topological order, with a long merged-in branch of
+   * older commits listed before newer mainline ones, would break this). A read bounded by `since`
+   * is short anyway and reads to its end.
    */
   floor: number | undefined;
   head?: { id: string; timestamp: number };
