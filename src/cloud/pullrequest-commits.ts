@@ -15,7 +15,6 @@ import {
   type RecordsEvent,
   recordsWithContext,
   type Stream,
-  skippingGone,
 } from "../streams/stream.js";
 import { compareInstants, laterInstant, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repositoryExists, repositorySlugs } from "./api.js";
@@ -94,23 +93,17 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
     return `${p.workspace}/${p.slug}`;
   }
 
-  async *read(
-    repo: CloudRepository,
-    state: CloudPartitionState | undefined,
-    ctx: ReadContext,
-  ): AsyncGenerator<PartitionEvent<CloudPartitionState>> {
-    const gone = {
-      configured: this.config.repositories !== undefined,
-      isGone: isNotFound,
-      logger: ctx.logger,
-    };
-    // A repository gone mid-sweep keeps its last checkpoint: the sweep's final one would mark
-    // pull requests never read as done, and lose them if the repository answers again later.
-    yield* skippingGone(this.sweep(repo, state, ctx), this.partitionKey(repo), gone);
+  /**
+   * A listed repository's pull-request list answers 404 once it is deleted or renamed (a
+   * repository named in the config stays an error). The sweep then ends without its final
+   * checkpoint, so pull requests it never reached are not counted as read.
+   */
+  isGone(err: unknown): err is HttpError {
+    return this.config.repositories === undefined && err instanceof HttpError && err.status === 404;
   }
 
   /** Lists the pull requests to read and reads their commits, concurrently, checkpointing in order. */
-  private async *sweep(
+  async *read(
     repo: CloudRepository,
     state: CloudPartitionState | undefined,
     ctx: ReadContext,
@@ -242,11 +235,6 @@ export class CloudPullRequestCommits implements Stream<CloudRepository, CloudPar
         `${repo.workspace}/${repo.slug}: pull request #${pr.id} skipped: Bitbucket lists no commits for it`,
       );
   }
-}
-
-/** A repository's pull-request list answers 404 once the repository is deleted or renamed. */
-function isNotFound(err: unknown): err is HttpError {
-  return err instanceof HttpError && err.status === 404;
 }
 
 async function* noRecords(): AsyncGenerator<RecordsEvent> {}

@@ -154,6 +154,12 @@ async function syncStream(
     try {
       yield* stream.read(partition, prior, ctx);
     } catch (err) {
+      if (stream.isGone(err)) {
+        output.warn(
+          `${key}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
+        );
+        return;
+      }
       yield { kind: "error", error: asConnectorError(err) };
     }
   }

@@ -3,16 +3,11 @@ import type { ResolvedConfig } from "../config/load.js";
 import type { DcDefaultBranchCommit } from "../generated/dc_default_branch_commits.js";
 import { schema as dcSchema } from "../generated/dc_default_branch_commits.js";
 import type { HttpClient } from "../http/client.js";
+import type { HttpError } from "../http/errors.js";
 import type { DcPageAt, PageValues } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import type { StreamInfo } from "../protocol/output.js";
-import {
-  type PartitionEvent,
-  type ReadContext,
-  recordsWithContext,
-  type Stream,
-  skippingGone,
-} from "../streams/stream.js";
+import { type PartitionEvent, type ReadContext, recordsWithContext, type Stream } from "../streams/stream.js";
 import {
   commitPage,
   type DcRepository,
@@ -124,20 +119,12 @@ export class DcDefaultBranchCommits implements Stream<DcRepository, DcPartitionS
     return `${r.project}/${r.slug}`;
   }
 
-  async *read(
-    repo: DcRepository,
-    state: DcPartitionState | undefined,
-    ctx: ReadContext,
-  ): AsyncGenerator<PartitionEvent<DcPartitionState>> {
-    const gone = {
-      configured: this.config.repositories !== undefined,
-      isGone: isRepositoryGone,
-      logger: ctx.logger,
-    };
-    yield* skippingGone(this.readRepository(repo, state, ctx), this.partitionKey(repo), gone);
+  /** A listed repository deleted or renamed since (one named in the config stays an error). */
+  isGone(err: unknown): err is HttpError {
+    return this.config.repositories === undefined && isRepositoryGone(err);
   }
 
-  private async *readRepository(
+  async *read(
     repo: DcRepository,
     state: DcPartitionState | undefined,
     ctx: ReadContext,

@@ -23,6 +23,12 @@ export interface Stream<P = unknown, S = unknown> {
    * everything yielded before it, safe to resume from if the process dies right after.
    */
   read(partition: P, state: S | undefined, ctx: ReadContext): AsyncIterable<PartitionEvent<S>>;
+  /**
+   * Whether an error from `read` means the partition is gone: a repository deleted or renamed
+   * between the listing and its read is news, not a failure, and the sync skips it with a
+   * warning, keeping its last checkpoint.
+   */
+  isGone(err: unknown): err is HttpError;
 }
 
 export type PartitionEvent<S> = RecordsEvent | { kind: "checkpoint"; state: S };
@@ -62,24 +68,4 @@ export interface ReadContext {
   logger: Logger;
   /** How many requests one stream may keep in flight; streams size inner concurrency by it. */
   concurrency: number;
-}
-
-/**
- * A partition's events, where "the repository is gone" becomes a warning: a repository deleted
- * or renamed between the listing and its read is news, not a failure. A repository named in the
- * config that is gone stays an error.
- */
-export async function* skippingGone<T>(
-  events: AsyncIterable<T>,
-  key: string,
-  opts: { configured: boolean; isGone: (err: unknown) => err is HttpError; logger: Logger },
-): AsyncGenerator<T> {
-  try {
-    yield* events;
-  } catch (err) {
-    if (opts.configured || !opts.isGone(err)) throw err;
-    opts.logger.warn(
-      `${key}: skipped: the repository was listed but is gone now (${err.detail.message ?? "404"})`,
-    );
-  }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { runSync, type SyncEntry, shardOf } from "../../src/commands/sync.js";
 import { ConnectorError } from "../../src/errors.js";
+import type { HttpError } from "../../src/http/errors.js";
 import type { JsonObject } from "../../src/protocol/messages.js";
 import type { StreamInfo, SyncOutput } from "../../src/protocol/output.js";
 import type { PartitionEvent, Stream } from "../../src/streams/stream.js";
@@ -50,6 +51,7 @@ function fakeStream(opts: {
       for (let i = 0; i < opts.partitions; i++) yield `p${i}`;
     },
     partitionKey: (p) => p,
+    isGone: (_err: unknown): _err is HttpError => false,
     async *read(p, state): AsyncGenerator<PartitionEvent<{ page: number }>> {
       opts.seen?.push({ key: p, state });
       const failure = opts.fail?.[p];
