@@ -296,6 +296,24 @@ export class HttpClient {
 
   /** One request and its whole body. Never throws for HTTP or network outcomes. */
   private async exchange(url: URL): Promise<Exchange> {
+    // One signal for the timeout (connect and body) and the client's abort. Linked by hand and
+    // unlinked after: AbortSignal.any on the long-lived abort signal grew memory per request.
+    const signal = new AbortController();
+    const timer = setTimeout(
+      () => signal.abort(new DOMException("request timed out", "TimeoutError")),
+      this.opts.timeoutMs,
+    );
+    const onAbort = () => signal.abort(this.stopper.signal.reason);
+    this.stopper.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await this.exchangeWith(url, signal.signal);
+    } finally {
+      clearTimeout(timer);
+      this.stopper.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async exchangeWith(url: URL, signal: AbortSignal): Promise<Exchange> {
     const path = `${url.pathname}${url.search}`;
     let res: Dispatcher.ResponseData;
     try {
@@ -308,7 +326,7 @@ export class HttpClient {
           accept: "application/json",
           "user-agent": `source-bitbucket/${VERSION}`,
         },
-        signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), this.stopper.signal]),
+        signal,
       });
     } catch (err) {
       return this.networkOutcome(err);
