@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileSchema, schemaErrors } from "../test/helpers/protocol.js";
 import {
   assertSchemaFirst,
+  expectCatalogEntry,
   parseSinger,
   type SingerMessage,
   singerRecords,
@@ -76,32 +77,7 @@ describe("tap-bitbucket-commits --discover", () => {
   it("prints a Singer catalog of the configured streams: keys and replication key in the schema, metadata per field", async () => {
     const catalog = await discover(both());
     expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD_STREAM, DC_STREAM]);
-    for (const s of catalog.streams) {
-      const props = Object.keys(s.schema.properties);
-      expect(s.stream).toBe(s.tap_stream_id);
-      expect(s.key_properties.length).toBeGreaterThan(0);
-      for (const k of [...s.key_properties, s.replication_key]) expect(props).toContain(k);
-      expect(s.replication_method).toBe("INCREMENTAL");
-      expect(s.metadata[0]).toEqual({
-        breadcrumb: [],
-        metadata: {
-          inclusion: "available",
-          selected: true,
-          "table-key-properties": s.key_properties,
-          "valid-replication-keys": [s.replication_key],
-          "forced-replication-method": "INCREMENTAL",
-          "schema-name": s.stream,
-        },
-      });
-      const fields = s.metadata.slice(1);
-      expect(fields.map((f: SingerMessage) => f.breadcrumb[1])).toEqual(props);
-      for (const f of fields) {
-        expect(f.breadcrumb[0]).toBe("properties");
-        const auto = s.key_properties.includes(f.breadcrumb[1]) || s.replication_key === f.breadcrumb[1];
-        expect(f.metadata.inclusion).toBe(auto ? "automatic" : "available");
-      }
-      compileSchema(s.schema); // a valid JSON Schema
-    }
+    for (const s of catalog.streams) expectCatalogEntry(s);
     const cloudOnly = await discover({ cloud: cloudConfig(sim) });
     expect(cloudOnly.streams.map((s) => s.stream)).toEqual([CLOUD_STREAM]);
   });

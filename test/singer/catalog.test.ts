@@ -5,6 +5,7 @@ import { parseConfig } from "../../src/config/load.js";
 import { ConnectorError } from "../../src/errors.js";
 import { selectSingerStreams, singerCatalog } from "../../src/singer/catalog.js";
 import { decodeSingerState } from "../../src/singer/state.js";
+import { expectCatalogEntry } from "./messages.js";
 
 const CLOUD = "cloud_pullrequest_commits";
 const DC = "dc_default_branch_commits";
@@ -47,30 +48,7 @@ describe("singerCatalog (discover)", () => {
   it("describes each configured stream with keys, replication key and metadata, selected", () => {
     const catalog = singerCatalog(catalogStreams(both));
     expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, DC]);
-    for (const s of catalog.streams) {
-      const properties = Object.keys(s.schema.properties as object);
-      expect(s.stream).toBe(s.tap_stream_id);
-      expect(s.replication_method).toBe("INCREMENTAL");
-      for (const k of [...s.key_properties, s.replication_key]) expect(properties).toContain(k);
-      const [root, ...fields] = s.metadata;
-      expect(root).toEqual({
-        breadcrumb: [],
-        metadata: {
-          inclusion: "available",
-          selected: true,
-          "table-key-properties": s.key_properties,
-          "valid-replication-keys": [s.replication_key],
-          "forced-replication-method": "INCREMENTAL",
-          "schema-name": s.stream,
-        },
-      });
-      expect(fields.map((f) => f.breadcrumb)).toEqual(properties.map((p) => ["properties", p]));
-      for (const f of fields) {
-        const name = f.breadcrumb[1]!;
-        const automatic = s.key_properties.includes(name) || s.replication_key === name;
-        expect(f.metadata).toEqual({ inclusion: automatic ? "automatic" : "available" });
-      }
-    }
+    for (const s of catalog.streams) expectCatalogEntry(s);
     expect(catalog.streams[0]).toMatchObject({
       key_properties: ["workspace", "repo_slug", "pull_request_id", "hash"],
       replication_key: "pull_request_updated_on",

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { compileSchema, schemaErrors } from "../helpers/protocol.js";
 
 /**
@@ -91,4 +92,37 @@ export function assertSchemaFirst(ms: SingerMessage[]): void {
     if (m.type === "RECORD" && !seen.has(m.stream))
       throw new Error(`line ${i + 1}: RECORD of ${m.stream} before its SCHEMA`);
   });
+}
+
+/**
+ * What a Singer catalog entry must hold for Meltano and Singer targets: the stream named as its
+ * tap_stream_id, incremental, keys and replication key among the schema's properties, selected
+ * root metadata carrying them, one metadata entry per property (keys and the replication key
+ * automatic), and a schema that compiles.
+ */
+export function expectCatalogEntry(s: SingerMessage): void {
+  const properties = Object.keys(s.schema.properties as object);
+  expect(s.stream).toBe(s.tap_stream_id);
+  expect(s.replication_method).toBe("INCREMENTAL");
+  expect(s.key_properties.length).toBeGreaterThan(0);
+  for (const k of [...s.key_properties, s.replication_key]) expect(properties).toContain(k);
+  const [root, ...fields] = s.metadata as SingerMessage[];
+  expect(root).toEqual({
+    breadcrumb: [],
+    metadata: {
+      inclusion: "available",
+      selected: true,
+      "table-key-properties": s.key_properties,
+      "valid-replication-keys": [s.replication_key],
+      "forced-replication-method": "INCREMENTAL",
+      "schema-name": s.stream,
+    },
+  });
+  expect(fields.map((f) => f.breadcrumb)).toEqual(properties.map((p) => ["properties", p]));
+  for (const f of fields) {
+    const name = f.breadcrumb[1];
+    const automatic = s.key_properties.includes(name) || s.replication_key === name;
+    expect(f.metadata).toEqual({ inclusion: automatic ? "automatic" : "available" });
+  }
+  compileSchema(s.schema);
 }
