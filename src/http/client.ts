@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { rootCertificates } from "node:tls";
 import { type Dispatcher, Pool } from "undici";
 import type { z } from "zod";
@@ -100,6 +101,9 @@ export class HttpClient {
     this.authHeader = authorizationHeader(opts.auth);
     this.random = opts.random ?? Math.random;
     this.rateLimitStepMs = opts.retry.rateLimitStepMs;
+    // Every request and wait listens to the abort signal while it runs (and stops after), so
+    // max_concurrency of them plus the waiters of a pause is normal, not a leak.
+    setMaxListeners(0, this.stopper.signal);
   }
 
   /** GET and validate. `target` is a path relative to the base URL or an absolute URL (a `next` link). */
