@@ -165,7 +165,9 @@ async function syncStream(
   }
 
   /** Ends the whole stream: the client stops, so the partitions in flight end at once. */
+  let abortedBy: ConnectorError | undefined;
   const abortStream = (error: ConnectorError): ConnectorError => {
+    abortedBy ??= error;
     client.abort(error);
     return error;
   };
@@ -222,6 +224,8 @@ async function syncStream(
           }
           if (dirty && Date.now() - lastStateAt >= stateIntervalMs) await emitState();
         } else {
+          // A partition ended by the stream's abort did not fail on its own: say nothing of it.
+          if (e.error === abortedBy) throw e.error;
           output.error(`${name}: ${key} could not be read: ${e.error.userMessage}`);
           partitionErrors.push({ key, error: e.error });
           if (ABORTS_STREAM.has(e.error.code)) throw abortStream(e.error);

@@ -176,6 +176,34 @@ describe("runSync", () => {
     expect(r.failed[0]?.error).toBe(error);
     expect(aborted).toEqual([error]);
 
+    // A listing that fails so ends the partitions in flight through the client, and blames none of them.
+    let stop: (e: ConnectorError) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
+    stopped.catch(() => undefined);
+    const listingError = new ConnectorError("invalid_credentials", "401 on page 2 of the listing");
+    const listing: Stream<string, { page: number }> = {
+      ...fakeStream({ partitions: 0 }),
+      async *partitions() {
+        yield "p0";
+        yield "p1";
+        await sleep(5);
+        throw listingError;
+      },
+      async *read(): AsyncGenerator<PartitionEvent<{ page: number }>> {
+        yield await stopped; // in flight until the client is aborted
+      },
+    };
+    const logged = recorder();
+    const r2 = await runSync(
+      [entry(listing, { client: { onRateLimited: undefined, abort: (e) => stop(e) } })],
+      logged,
+      { concurrency: 4 },
+    );
+    expect(r2.failed[0]?.error).toBe(listingError);
+    expect(logged.events.filter((e) => e.kind === "log:ERROR")).toEqual([]);
+
     // A partition error that concerns only its repository leaves the client alone.
     aborted.length = 0;
     const one = new ConnectorError("not_found", "gone");

@@ -137,6 +137,26 @@ describe("HttpClient", () => {
     await expect(client.getJson("anything", Any)).rejects.toBe(reason);
   });
 
+  it("runs many requests and waits at once without a listener-leak warning", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0", { maxConcurrency: 32 });
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: (p) => p.startsWith("/2.0/n") })
+      .reply(200, { ok: 1 }, { headers: json })
+      .delay(20)
+      .times(40);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      await Promise.all(Array.from({ length: 40 }, (_, i) => client.getJson(`n${i}`, Any)));
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+  });
+
   it("gives up after max_retries with a transient error", async () => {
     const { client, agent } = mockClient("https://api.example.com/2.0");
     agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
