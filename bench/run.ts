@@ -32,6 +32,7 @@ import { catalog, cloudConfig, dcConfig } from "../integration_tests/helpers/con
 import { type Simulator, scaleForTotals, startSimulator } from "../integration_tests/simulator/index.js";
 import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
+import { batchSize, type RecordBatch } from "../src/protocol/records.js";
 import { Redactor } from "../src/protocol/redact.js";
 
 const { values: args } = parseArgs({
@@ -146,18 +147,19 @@ async function emitLimit(sample: ReadResult["sample"]): Promise<number> {
   const out = new AirbyteOutput(sink, new Redactor());
   const byStream = new Map<string, JsonObject[]>();
   for (const s of sample) byStream.set(s.stream, [...(byStream.get(s.stream) ?? []), s.data]);
+  // Batches of 100 records as the connector hands them on: each record's own bytes, spliced.
   const pages = [...byStream].flatMap(([stream, recs]) => {
-    const out: [string, JsonObject[]][] = [];
-    for (let i = 0; i < recs.length; i += 100) out.push([stream, recs.slice(i, i + 100)]);
+    const out: [string, RecordBatch][] = [];
+    for (let i = 0; i < recs.length; i += 100) out.push([stream, batchOf(recs.slice(i, i + 100))]);
     return out;
   });
   const round = async (): Promise<number> => {
     let n = 0;
     const t0 = performance.now();
     while (performance.now() - t0 < 1000) {
-      for (const [stream, recs] of pages) {
-        await out.records(stream, recs);
-        n += recs.length;
+      for (const [stream, batch] of pages) {
+        await out.records(stream, batch);
+        n += batchSize(batch);
       }
     }
     await out.flush();
@@ -168,6 +170,19 @@ async function emitLimit(sample: ReadResult["sample"]): Promise<number> {
   for (let i = 0; i < 5; i++) rates.push(await round());
   rates.sort((a, b) => a - b);
   return rates[2]!;
+}
+
+/** A batch of records: each object's JSON bytes, no context (the sample's records hold theirs). */
+function batchOf(records: JsonObject[]): RecordBatch {
+  const texts = records.map((r) => Buffer.from(JSON.stringify(r)));
+  const spans = new Uint32Array(2 * texts.length);
+  let at = 0;
+  texts.forEach((t, i) => {
+    spans[2 * i] = at;
+    at += t.length;
+    spans[2 * i + 1] = at;
+  });
+  return { bytes: Buffer.concat(texts), spans, context: {} };
 }
 
 /** The fewest requests that can fetch everything the simulator holds, given each endpoint's page cap. */

@@ -71,7 +71,7 @@ describe("faults", () => {
     const faulted = sim.requests().filter((q) => q.fault).length;
     expect(faulted).toBe(faults.reduce((n, f) => n + (f.times ?? 1), 0));
     const warnings = logs(r.messages, "WARN").join("\n");
-    expect(warnings).toMatch(/429 Too Many Requests \(no Retry-After/);
+    expect(warnings).toMatch(/429 Too Many Requests \(no usable Retry-After/);
     expect(warnings).toMatch(/429 Too Many Requests \(Retry-After/);
     expect(warnings).toMatch(/no complete answer within 1\.0 s/);
     // A body cut short reads as a closed socket (its length was announced) or as broken JSON.

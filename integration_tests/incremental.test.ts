@@ -162,7 +162,7 @@ describe("incremental sync", () => {
     sim.dc.setDefaultBranch(repo.projectKey, repo.slug, "feature/on-call");
     const second = await sync(config, lastStates(first));
     expect(
-      logs(second, "WARN").some((w) => w.includes("the default branch is now refs/heads/feature/on-call")),
+      logs(second, "WARN").some((w) => w.includes("is no longer in the repository (history rewritten")),
     ).toBe(true);
     const mine = (d: Message) => d.project_key === repo.projectKey && d.repo_slug === repo.slug;
     const all = new Set(

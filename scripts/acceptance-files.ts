@@ -2,7 +2,8 @@
  * Writes the acceptance-test files that depend on the simulator's seeded data (seed 42, "small"):
  * - integration_tests/sample_config.json: a config for the simulator on 127.0.0.1:7990, both deployments;
  * - integration_tests/expected_records.jsonl: a deterministic subset of what `read` emits;
- * - integration_tests/abnormal_state.json: every partition's cursor far in the future.
+ * - integration_tests/abnormal_state.json: every partition's cursor at the server's clock, the
+ *   latest a cursor can be (Cloud), or at the head of the default branch (Data Center).
  * Run after the simulator's data changes: `npm run build && npx tsx scripts/acceptance-files.ts`.
  * integration_tests/acceptance.test.ts fails when these files and the connector disagree.
  */
@@ -78,7 +79,9 @@ try {
   );
   writeFileSync(out("expected_records.jsonl"), `${expected.join("\n")}\n`);
 
-  const future = "2999-01-01T00:00:00.000000+00:00";
+  // As far ahead as a cursor can validly be: the server's own clock (a later one is rejected as a
+  // lie and the repository read again, see the README's State section).
+  const future = `${sim.now().toISOString().slice(0, 19)}.000000+00:00`;
   const cloudPartitions = Object.fromEntries(
     sim.cloud.repositories("acme").map((slug) => [`acme/${slug}`, { updated_on: future }]),
   );

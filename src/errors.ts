@@ -1,4 +1,7 @@
-import type { FailureType } from "./protocol/messages.js";
+/**
+ * The connector's errors, at the bottom of the layers: every other layer may throw them, and
+ * they import nothing of the connector.
+ */
 
 /**
  * Error codes the connector reports. They lead `check` messages and TRACE errors so a user can
@@ -14,24 +17,37 @@ export type ErrorCode =
   | "rate_limited"
   | "server_error"
   | "unexpected_response"
+  | "cancelled"
   | "internal_error";
+
+/** Airbyte's failure types (the protocol's `failure_type` of a TRACE error). */
+export type FailureType = "system_error" | "config_error" | "transient_error";
+
+/**
+ * How far an error reaches. `partition`: one repository or pull request could not be read, the
+ * rest of the stream goes on. `stream`: the whole server is unusable for the stream (bad
+ * credentials, a config error, an outage, a rate limit past its allowance, a cancel).
+ */
+export type Scope = "partition" | "stream";
 
 /** An error whose message is fit for a user: it says what happened and what to do. */
 export class ConnectorError extends Error {
   readonly code: ErrorCode;
   readonly failureType: FailureType;
+  readonly scope: Scope;
   /** Detail for maintainers (HTTP status, exception class); never holds secrets. */
   readonly internal?: string;
 
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { failureType?: FailureType; internal?: string; cause?: unknown } = {},
+    opts: { failureType?: FailureType; scope?: Scope; internal?: string; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "ConnectorError";
     this.code = code;
     this.failureType = opts.failureType ?? defaultFailureType(code);
+    this.scope = opts.scope ?? defaultScope(code);
     if (opts.internal !== undefined) this.internal = opts.internal;
   }
 
@@ -52,9 +68,23 @@ function defaultFailureType(code: ErrorCode): FailureType {
     case "unreachable":
     case "rate_limited":
     case "server_error":
+    case "cancelled":
       return "transient_error";
     default:
       return "system_error";
+  }
+}
+
+/** Codes that say the server (or the input) is unusable as a whole; the rest concern one partition. */
+function defaultScope(code: ErrorCode): Scope {
+  switch (code) {
+    case "config_error":
+    case "invalid_credentials":
+    case "rate_limited":
+    case "cancelled":
+      return "stream";
+    default:
+      return "partition";
   }
 }
 

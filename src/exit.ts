@@ -10,8 +10,12 @@ export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 /** Reports what stopped a command through its message layer and says which exit code it means. */
 export async function failWith(output: Pick<SyncOutput, "fatal" | "flush">, err: unknown): Promise<number> {
   const e: ConnectorError = asConnectorError(err);
-  await output.fatal(e);
-  await output.flush();
+  try {
+    await output.fatal(e);
+    await output.flush();
+  } catch {
+    // The output is gone (a closed pipe): the exit code is all that is left to say it.
+  }
   return e.code === "config_error" ? EXIT.badInput : EXIT.failed;
 }
 

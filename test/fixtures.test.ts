@@ -5,19 +5,15 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   Commit as CloudCommit,
-  CommitPage as CloudCommitPage,
-  RepositoryPage as CloudRepositoryPage,
-  PullRequestPage,
+  RepositoryRef as CloudRepositoryRef,
+  PullRequestRef,
 } from "../src/cloud/payloads.js";
-import {
-  Branch,
-  Commit as DcCommit,
-  CommitPage as DcCommitPage,
-  RepositoryPage as DcRepositoryPage,
-} from "../src/datacenter/payloads.js";
+import { Branch, Commit as DcCommit, RepositoryRef as DcRepositoryRef } from "../src/datacenter/payloads.js";
 import { parseErrorBody } from "../src/http/errors.js";
+import { CloudEnvelope, DcEnvelope } from "../src/http/paginate.js";
 import { sortableInstant } from "../src/streams/timestamps.js";
 import { compileSchema, schemaErrors } from "./helpers/protocol.js";
 
@@ -29,6 +25,15 @@ const jsonl = (p: string) =>
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+/** A whole page as the connector validates it: its envelope, and each item. */
+const cloudPage = <T extends z.ZodType>(item: T) => CloudEnvelope.extend({ values: z.array(item) });
+const dcPage = <T extends z.ZodType>(item: T) => DcEnvelope.extend({ values: z.array(item) });
+const CloudCommitPage = cloudPage(CloudCommit);
+const CloudRepositoryPage = cloudPage(CloudRepositoryRef);
+const PullRequestPage = cloudPage(PullRequestRef);
+const DcCommitPage = dcPage(DcCommit);
+const DcRepositoryPage = dcPage(DcRepositoryRef);
+
 const recordSchema = (stream: string) =>
   compileSchema(
     JSON.parse(readFileSync(new URL(`../schemas/${stream}.json`, import.meta.url), "utf8")) as object,

@@ -69,7 +69,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const respond = (res: http.ServerResponse, r: SimResponse): void => {
     if (res.destroyed) return;
-    const headers: Record<string, string> = { ...r.headers };
+    // The server's clock is the simulated one: a client that reads Date sees the same time as the data.
+    const headers: Record<string, string> = { date: new Date(clock.nowMs()).toUTCString(), ...r.headers };
     if (r.body !== undefined) headers["content-length"] = String(Buffer.byteLength(r.body));
     res.writeHead(r.status, headers);
     res.end(r.body);

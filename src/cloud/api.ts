@@ -1,26 +1,32 @@
-import type { PullRequestState } from "../config/schema.js";
-import type { HttpClient } from "../http/client.js";
+import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
-import { cloudPages, type PageValues } from "../http/paginate.js";
+import type { Page } from "../http/page.js";
+import { cloudPages } from "../http/paginate.js";
 import {
-  type Commit,
-  CommitPage,
+  Commit,
   PULL_REQUEST_FIELDS,
-  PullRequestPage,
-  type PullRequestRef,
+  PullRequestRef,
   REPOSITORY_FIELDS,
-  RepositoryPage,
+  Repository,
+  RepositoryRef,
 } from "./payloads.js";
+import type { CloudRepository } from "./settings.js";
 
 /** The largest pages Bitbucket Cloud accepts: 100 in general, 50 for the pull-request list. */
 export const PAGELEN = 100;
 export const PULL_REQUEST_PAGELEN = 50;
+/** Every state: a pull request that changes state while the list is paged must not shift another out of view. */
+const ALL_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"];
 
 const seg = encodeURIComponent;
 
+export function repoPath(r: CloudRepository): string {
+  return `repositories/${seg(r.workspace)}/${seg(r.slug)}`;
+}
+
 /** The workspace's repositories, slugs only (`fields=` keeps each page small). */
 export async function* repositorySlugs(
-  client: HttpClient,
+  client: Requester,
   workspace: string,
   pagelen = PAGELEN,
 ): AsyncGenerator<string[]> {
@@ -28,63 +34,62 @@ export async function* repositorySlugs(
     client,
     `repositories/${seg(workspace)}`,
     { pagelen, fields: REPOSITORY_FIELDS },
-    RepositoryPage,
+    RepositoryRef,
   )) {
-    yield page.values.map((r) => r.slug);
+    yield page.items().map((r) => r.slug);
   }
 }
 
 /**
- * Pull requests of a repository, most recently updated first. Bitbucket returns only OPEN ones
- * unless every wanted state is repeated as `state=`. `updatedSince` filters server-side with
- * BBQL; the value is URL-encoded by the HTTP layer, so a `+` offset travels as `%2B`.
+ * Pull requests of a repository updated at or after `updatedSince`, in every state, most recently
+ * updated first (a pull request updated while the list is paged moves to the front: seen twice,
+ * never skipped). The BBQL value is URL-encoded by the HTTP layer, so a `+` offset travels as %2B.
  */
 export async function* pullRequestPages(
-  client: HttpClient,
-  workspace: string,
-  slug: string,
-  opts: { states: PullRequestState[]; updatedSince?: string | undefined; pagelen?: number },
+  client: Requester,
+  repo: CloudRepository,
+  opts: { updatedSince?: string | undefined; pagelen?: number },
 ): AsyncGenerator<PullRequestRef[]> {
   const query = {
-    state: opts.states,
+    state: ALL_STATES,
     sort: "-updated_on",
     pagelen: opts.pagelen ?? PULL_REQUEST_PAGELEN,
     fields: PULL_REQUEST_FIELDS,
     q: opts.updatedSince ? `updated_on >= "${opts.updatedSince}"` : undefined,
   };
-  for await (const page of cloudPages(
-    client,
-    `repositories/${seg(workspace)}/${seg(slug)}/pullrequests`,
-    query,
-    PullRequestPage,
-  )) {
-    yield page.values;
-  }
+  for await (const page of cloudPages(client, `${repoPath(repo)}/pullrequests`, query, PullRequestRef))
+    yield page.items();
 }
 
 /** Commit pages of one pull request (the `next` links carry opaque page tokens). */
-export async function* pullRequestCommitPages(
-  client: HttpClient,
-  workspace: string,
-  slug: string,
+export function pullRequestCommitPages(
+  client: Requester,
+  repo: CloudRepository,
   id: number,
   pagelen = PAGELEN,
-): AsyncGenerator<PageValues<Commit>> {
-  const path = `repositories/${seg(workspace)}/${seg(slug)}/pullrequests/${id}/commits`;
-  for await (const page of cloudPages(client, path, { pagelen }, CommitPage)) yield page;
+): AsyncGenerator<Page<Commit>> {
+  return cloudPages(client, `${repoPath(repo)}/pullrequests/${id}/commits`, { pagelen }, Commit);
 }
 
-/** Whether a repository still answers: tells "this pull request's commits are gone" from "the repository is". */
-export async function repositoryExists(
-  client: HttpClient,
-  workspace: string,
-  slug: string,
-): Promise<boolean> {
+/** Commit pages of `git log <include...> ^<exclude...>` (iterator-style `next` tokens). */
+export function commitPages(
+  client: Requester,
+  repo: CloudRepository,
+  opts: { include: string[]; exclude?: string[]; pagelen?: number },
+): AsyncGenerator<Page<Commit>> {
+  const query = { include: opts.include, exclude: opts.exclude, pagelen: opts.pagelen ?? PAGELEN };
+  return cloudPages(client, `${repoPath(repo)}/commits`, query, Commit);
+}
+
+/** The repository with its main branch (null for an empty repository), or undefined when it is gone. */
+export async function repository(
+  client: Requester,
+  repo: CloudRepository,
+): Promise<{ mainbranch?: { name: string } | null } | undefined> {
   try {
-    await client.get(`repositories/${seg(workspace)}/${seg(slug)}`, { fields: "slug" });
-    return true;
+    return await client.json(repoPath(repo), Repository, { fields: "slug,mainbranch.name" });
   } catch (err) {
-    if (err instanceof HttpError && err.status === 404) return false;
+    if (err instanceof HttpError && err.status === 404) return undefined;
     throw err;
   }
 }

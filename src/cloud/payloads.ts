@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cloudPage } from "../http/paginate.js";
+import { sortableInstant } from "../streams/timestamps.js";
 
 /**
  * Bitbucket Cloud payloads, validated where they enter. Only the fields the connector relies on
@@ -7,25 +7,38 @@ import { cloudPage } from "../http/paginate.js";
  * objects as Bitbucket returns them).
  */
 
+/** An ISO 8601 instant as Bitbucket writes them (microseconds, offset). */
+export const Instant = z.string().refine((s) => {
+  try {
+    sortableInstant(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an ISO 8601 date-time");
+
+export const REPOSITORY_FIELDS = "next,size,pagelen,values.slug";
 export const RepositoryRef = z.looseObject({ slug: z.string().min(1) });
-export const RepositoryPage = cloudPage(RepositoryRef);
 
 /** Partial response (`fields=`) of the pull-request list: what deciding what to read needs. */
 export const PULL_REQUEST_FIELDS = "next,values.id,values.updated_on,values.state";
 export const PullRequestRef = z.looseObject({
   id: z.number().int(),
-  updated_on: z.string().min(1),
+  updated_on: Instant,
   state: z.string().optional(),
 });
 export type PullRequestRef = z.infer<typeof PullRequestRef>;
-export const PullRequestPage = cloudPage(PullRequestRef);
-
-export const REPOSITORY_FIELDS = "next,values.slug";
 
 export const Commit = z.looseObject({
-  hash: z.string().min(7),
-  date: z.string().optional(),
+  hash: z.string().regex(/^[0-9a-fA-F]{7,64}$/, "must be a commit hash"),
+  date: Instant.optional(),
+  parents: z.array(z.looseObject({ hash: z.string().min(7) })).optional(),
   author: z.looseObject({ raw: z.string().optional(), user: z.looseObject({}).optional() }).optional(),
 });
 export type Commit = z.infer<typeof Commit>;
-export const CommitPage = cloudPage(Commit);
+
+/** `repository.mainbranch`: null for an empty repository (the first branch pushed becomes it). */
+export const Repository = z.looseObject({
+  slug: z.string().min(1),
+  mainbranch: z.looseObject({ name: z.string().min(1) }).nullish(),
+});

@@ -1,7 +1,9 @@
 import { z } from "zod";
-import { formatIssues } from "../config/load.js";
 import { configError } from "../errors.js";
 import type { SyncMode } from "../protocol/messages.js";
+import { STREAMS } from "../streams/registry.js";
+import { formatIssues } from "../zod-issues.js";
+import type { ConnectorSettings } from "./settings.js";
 
 /** The configured catalog as the platform passes it to `read`, validated at the edge. */
 const ConfiguredCatalog = z.looseObject({
@@ -25,7 +27,17 @@ export interface SelectedStream {
 export interface AvailableStream {
   name: string;
   configured: boolean;
+  /** The config section that enables it (`cloud`, `data_center`). */
   deployment: string;
+}
+
+/** The streams this connector has (the registry's), and whether the config enables each. */
+export function availableStreams(settings: ConnectorSettings): AvailableStream[] {
+  return STREAMS.map((s) => ({
+    name: s.info.name,
+    deployment: s.deployment,
+    configured: settings.deployments[s.deployment] !== undefined,
+  }));
 }
 
 /**

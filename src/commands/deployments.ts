@@ -1,82 +1,84 @@
-import { CLOUD_PULLREQUEST_COMMITS, CloudPullRequestCommits } from "../cloud/pullrequest-commits.js";
-import type { ResolvedConfig } from "../config/load.js";
-import { DC_DEFAULT_BRANCH_COMMITS, DcDefaultBranchCommits } from "../datacenter/default-branch-commits.js";
-import { HttpClient } from "../http/client.js";
-import type { Logger, StreamInfo } from "../protocol/output.js";
+import { HttpClient, type RequestScope } from "../http/client.js";
+import type { Logger } from "../protocol/output.js";
+import type { DeploymentKey, StreamEnv } from "../streams/definition.js";
+import { DEPLOYMENT_KEYS, deploymentGroup } from "../streams/registry.js";
+import { SharedListing } from "../streams/shared-listing.js";
 import type { Stream } from "../streams/stream.js";
+import type { ConnectorSettings } from "./settings.js";
 
-export type DeploymentKind = "cloud" | "data_center";
-
-/** One configured Bitbucket deployment: its HTTP client (one pool) and its stream. */
-export interface Deployment {
-  kind: DeploymentKind;
+/**
+ * One configured deployment, opened for a command: one HTTP client (its connection pool,
+ * concurrency bound, request budget, 429 pause and outage breaker, shared by all its streams), the
+ * repository listing its streams share, and those of its streams the command wants.
+ */
+export interface OpenDeployment {
+  key: DeploymentKey;
+  title: string;
   client: HttpClient;
-  stream: Stream;
+  /** The streams of this deployment the command wants, created. */
+  streams: Stream[];
+  close(): Promise<void>;
 }
 
-/** The stream each deployment offers. */
-export const STREAM_OF: Record<DeploymentKind, StreamInfo> = {
-  cloud: CLOUD_PULLREQUEST_COMMITS,
-  data_center: DC_DEFAULT_BRANCH_COMMITS,
-};
-
-/** The deployments a config sets up. */
-export function configuredKinds(config: ResolvedConfig): DeploymentKind[] {
-  return (Object.keys(STREAM_OF) as DeploymentKind[]).filter(
-    (k) => (k === "cloud" ? config.cloud : config.dataCenter) !== undefined,
-  );
+export interface OpenOptions {
+  /** Which streams to create (by name); default none (check probes through the definitions). */
+  wanted?: (name: string) => boolean;
+  /** Fewer retries (check: a user waits for the answer). */
+  maxRetries?: number;
 }
 
-/** Builds a client and a stream per configured deployment. No request is made. */
-export function deployments(
-  config: ResolvedConfig,
+/** The deployments the settings configure, in registry order. No request is made. */
+export function openDeployments(
+  settings: ConnectorSettings,
   logger: Logger,
-  overrides: { maxRetries?: number } = {},
-): Deployment[] {
-  const out: Deployment[] = [];
-  const common = {
-    timeoutMs: config.requestTimeoutMs,
-    maxConcurrency: config.maxConcurrency,
-    retry: {
-      ...config.retry,
-      ...(overrides.maxRetries !== undefined
-        ? { maxRetries: Math.min(overrides.maxRetries, config.retry.maxRetries) }
-        : {}),
-    },
-    logger,
-    ...(config.requestsPerHour ? { requestsPerHour: config.requestsPerHour } : {}),
-  };
-  if (config.cloud) {
-    const client = new HttpClient({
-      ...common,
-      service: "Bitbucket Cloud",
-      baseUrl: config.cloud.apiUrl,
-      auth: config.cloud.auth,
-    });
-    out.push({
-      kind: "cloud",
-      client,
-      stream: new CloudPullRequestCommits(client, config.cloud, config.startDate) as Stream,
-    });
-  }
-  if (config.dataCenter) {
-    const dc = config.dataCenter;
-    const client = new HttpClient({
-      ...common,
-      service: "Bitbucket Data Center",
-      baseUrl: `${dc.url}/rest/api/1.0`,
-      auth: dc.auth,
-      ...(dc.caCertificate ? { ca: dc.caCertificate } : {}),
-    });
-    out.push({
-      kind: "data_center",
-      client,
-      stream: new DcDefaultBranchCommits(client, dc, config.startDate) as Stream,
-    });
-  }
-  return out;
+  opts: OpenOptions = {},
+): OpenDeployment[] {
+  return DEPLOYMENT_KEYS.flatMap((key) => {
+    const d = open(key, settings, logger, opts);
+    return d ? [d] : [];
+  });
 }
 
-export async function closeAll(ds: Deployment[]): Promise<void> {
-  await Promise.allSettled(ds.map((d) => d.client.close()));
+function open<K extends DeploymentKey>(
+  key: K,
+  settings: ConnectorSettings,
+  logger: Logger,
+  opts: OpenOptions,
+): OpenDeployment | undefined {
+  const s = settings.deployments[key];
+  if (s === undefined) return undefined;
+  const { deployment, streams } = deploymentGroup(key);
+  const retry = { ...settings.http.retry };
+  if (opts.maxRetries !== undefined) retry.maxRetries = Math.min(opts.maxRetries, retry.maxRetries);
+  const client = new HttpClient(
+    { ...settings.http, retry, service: deployment.title, ...deployment.server(s) },
+    logger,
+  );
+  let listingScope: RequestScope | undefined;
+  const listing = new SharedListing(() => {
+    listingScope = client.scope();
+    return deployment.repositories(listingScope, s);
+  });
+  const env: StreamEnv<K> = {
+    settings: s,
+    startDate: settings.startDate,
+    repositories: () => listing.consume(),
+    repositoryKey: (r) => deployment.repositoryKey(r),
+  };
+  const wanted = opts.wanted ?? (() => false);
+  return {
+    key,
+    title: deployment.title,
+    client,
+    streams: streams.filter((d) => wanted(d.info.name)).map((d) => d.create(env)),
+    async close() {
+      listingScope?.release();
+      await listing.close().catch(() => undefined);
+      await client.close();
+    },
+  };
+}
+
+export async function closeAll(ds: OpenDeployment[]): Promise<void> {
+  await Promise.allSettled(ds.map((d) => d.close()));
 }

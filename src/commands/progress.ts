@@ -1,5 +1,5 @@
 import type { HttpStats } from "../http/client.js";
-import type { SyncObserver } from "./sync.js";
+import type { SyncObserver } from "./sync/engine.js";
 
 interface StreamProgress {
   found: number;

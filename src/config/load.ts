@@ -1,43 +1,16 @@
 import { readFile } from "node:fs/promises";
-import type { z } from "zod";
+import type { CloudSettings } from "../cloud/settings.js";
+import type { ConnectorSettings } from "../commands/settings.js";
+import type { DcSettings } from "../datacenter/settings.js";
 import { configError } from "../errors.js";
-import { Config, type ParsedConfig, PULL_REQUEST_STATES, type PullRequestState } from "./schema.js";
-
-/** The config with every default applied: what the rest of the connector reads. */
-export interface ResolvedConfig {
-  cloud?: {
-    workspace: string;
-    auth: Auth;
-    repositories?: string[];
-    pullRequestStates: PullRequestState[];
-    apiUrl: string;
-  };
-  dataCenter?: {
-    url: string;
-    auth: Auth;
-    projects?: string[];
-    repositories?: { project: string; slug: string }[];
-    caCertificate?: string;
-  };
-  startDate?: Date;
-  maxConcurrency: number;
-  requestTimeoutMs: number;
-  requestsPerHour?: number;
-  retry: RetrySettings;
-  shard?: { index: number; count: number };
-}
-
-export type Auth = { kind: "bearer"; token: string } | { kind: "basic"; username: string; password: string };
-
-export interface RetrySettings {
-  maxRetries: number;
-  initialBackoffMs: number;
-  maxBackoffMs: number;
-  rateLimitStepMs: number;
-  maxRateLimitWaitMs: number;
-}
-
-export const DEFAULT_CLOUD_API_URL = "https://api.bitbucket.org/2.0";
+import { authorizationHeader } from "../http/auth.js";
+import { proxySecrets } from "../http/proxy.js";
+import type { Auth } from "../http/settings.js";
+import type { Redactor } from "../protocol/redact.js";
+import { formatIssues } from "../zod-issues.js";
+import { Config, type ParsedConfig, RetryConfig } from "./schema.js";
+import { connectionSpecification } from "./spec.js";
+import { unknownKeys } from "./unknown-keys.js";
 
 /** Reads, parses and validates a JSON file given on the command line. */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
@@ -63,11 +36,31 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
-export async function loadConfig(path: string): Promise<ResolvedConfig> {
-  return parseConfig(await readJsonFile(path, "config"));
+/**
+ * Reads and validates the config file given on the command line. Its secrets (and those of the
+ * proxy settings) are registered with the redactor before validation, so that even a rejected
+ * config cannot leak them; once parsed, the credentials are registered again in the exact form
+ * they are sent in. Keys the spec does not know are warned about (and otherwise ignored: Airbyte
+ * configs may carry extra keys).
+ */
+export async function loadConfig(
+  path: string | undefined,
+  redactor: Redactor,
+  warn: (message: string) => void,
+): Promise<ConnectorSettings> {
+  if (!path) throw configError("no config given: pass --config FILE");
+  const raw = await readJsonFile(path, "config");
+  for (const s of secretsOf(raw)) redactor.add(s);
+  for (const s of proxySecrets()) redactor.add(s);
+  const settings = parseConfig(raw);
+  for (const d of [settings.deployments.cloud, settings.deployments.data_center]) {
+    if (d) redactor.add(authorizationHeader(d.auth).replace(/^(Basic|Bearer) /, ""));
+  }
+  for (const w of unknownKeys(raw, connectionSpecification())) warn(w);
+  return settings;
 }
 
-export function parseConfig(raw: unknown): ResolvedConfig {
+export function parseConfig(raw: unknown): ConnectorSettings {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw configError(`the config must be a JSON object, got ${describe(raw)}`);
   }
@@ -79,66 +72,80 @@ export function parseConfig(raw: unknown): ResolvedConfig {
       "invalid config: set `cloud` (Bitbucket Cloud), `data_center` (Bitbucket Data Center), or both",
     );
   }
-  const r = c.retry ?? {};
-  const resolved: ResolvedConfig = {
-    maxConcurrency: c.max_concurrency ?? 8,
-    requestTimeoutMs: (c.request_timeout_seconds ?? 60) * 1000,
-    retry: {
-      maxRetries: r.max_retries ?? 8,
-      initialBackoffMs: (r.initial_backoff_seconds ?? 1) * 1000,
-      maxBackoffMs: (r.max_backoff_seconds ?? 60) * 1000,
-      rateLimitStepMs: (r.rate_limit_step_seconds ?? 60) * 1000,
-      maxRateLimitWaitMs: (r.max_rate_limit_wait_seconds ?? 3600) * 1000,
+  const r = c.retry ?? RetryConfig.parse({});
+  return {
+    deployments: {
+      ...(c.cloud ? { cloud: cloudSettings(c.cloud) } : {}),
+      ...(c.data_center ? { data_center: dcSettings(c.data_center) } : {}),
     },
+    startDate: c.start_date ? new Date(c.start_date) : undefined,
+    http: {
+      maxConcurrency: c.max_concurrency,
+      timeoutMs: c.request_timeout_seconds * 1000,
+      requestsPerHour: c.requests_per_hour,
+      maxResponseBytes: c.max_response_mb * 1_048_576,
+      outageMs: r.outage_seconds * 1000,
+      retry: {
+        maxRetries: r.max_retries,
+        initialBackoffMs: r.initial_backoff_seconds * 1000,
+        maxBackoffMs: r.max_backoff_seconds * 1000,
+        rateLimitStepMs: r.rate_limit_step_seconds * 1000,
+        maxRateLimitWaitMs: r.max_rate_limit_wait_seconds * 1000,
+      },
+    },
+    shard: c.shard,
   };
-  if (c.start_date) resolved.startDate = new Date(c.start_date);
-  if (c.requests_per_hour !== undefined) resolved.requestsPerHour = c.requests_per_hour;
-  if (c.shard) resolved.shard = c.shard;
-  if (c.cloud) {
-    const cr = c.cloud.credentials;
-    resolved.cloud = {
-      workspace: c.cloud.workspace,
-      auth:
-        cr.auth_type === "access_token"
-          ? { kind: "bearer", token: cr.access_token }
-          : { kind: "basic", username: cr.email, password: cr.api_token },
-      pullRequestStates: dedupe(c.cloud.pull_request_states ?? [...PULL_REQUEST_STATES]),
-      apiUrl: trimSlash(c.cloud.api_url ?? DEFAULT_CLOUD_API_URL),
-    };
-    if (c.cloud.repositories) resolved.cloud.repositories = dedupe(c.cloud.repositories);
-  }
-  if (c.data_center) {
-    const d = c.data_center;
-    const cr = d.credentials;
-    resolved.dataCenter = {
-      url: trimSlash(d.url),
-      auth:
-        cr.auth_type === "basic"
-          ? { kind: "basic", username: cr.username, password: cr.password }
-          : { kind: "bearer", token: cr.access_token },
-    };
-    if (d.projects) resolved.dataCenter.projects = dedupe(d.projects);
-    if (d.repositories) {
-      resolved.dataCenter.repositories = dedupe(d.repositories).map((s) => {
-        const [project = "", slug = ""] = s.split("/");
-        return { project, slug };
-      });
-    }
-    if (d.ca_certificate) resolved.dataCenter.caCertificate = d.ca_certificate;
-  }
-  return resolved;
 }
 
-/** Every secret of a raw config, so they can be masked even when the config fails validation. */
-export function secretsOf(raw: unknown): { plain: string[]; basic: [string, string][] } {
-  const plain: string[] = [];
-  const basic: [string, string][] = [];
+function cloudSettings(c: NonNullable<ParsedConfig["cloud"]>): CloudSettings {
+  const cr = c.credentials;
+  const auth: Auth =
+    cr.auth_type === "access_token"
+      ? { kind: "bearer", token: cr.access_token }
+      : { kind: "basic", username: cr.email, password: cr.api_token };
+  return {
+    workspace: c.workspace,
+    auth,
+    pullRequestStates: dedupe(c.pull_request_states ?? ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]),
+    apiUrl: trimSlash(c.api_url),
+    repositories: c.repositories ? dedupe(c.repositories) : undefined,
+  };
+}
+
+function dcSettings(d: NonNullable<ParsedConfig["data_center"]>): DcSettings {
+  const cr = d.credentials;
+  return {
+    url: trimSlash(d.url),
+    auth:
+      cr.auth_type === "basic"
+        ? { kind: "basic", username: cr.username, password: cr.password }
+        : { kind: "bearer", token: cr.access_token },
+    projects: d.projects ? dedupe(d.projects) : undefined,
+    repositories: d.repositories
+      ? dedupe(d.repositories).map((s) => {
+          const [project = "", slug = ""] = s.split("/");
+          return { project, slug };
+        })
+      : undefined,
+    pullRequestStates: dedupe(d.pull_request_states ?? ["OPEN", "MERGED", "DECLINED"]),
+    caCertificate: d.ca_certificate,
+  };
+}
+
+/**
+ * Every secret of a raw config, so they can be masked even when the config fails validation:
+ * each secret field as written and trimmed, and the Basic credential built from the user name
+ * (as written and trimmed) and the secret.
+ */
+export function secretsOf(raw: unknown): string[] {
+  const out: string[] = [];
   const visit = (v: unknown, key: string, parent: Record<string, unknown>) => {
     if (typeof v === "string") {
-      if (SECRET_KEYS.has(key)) {
-        plain.push(v);
-        const user = parent.email ?? parent.username;
-        if (typeof user === "string") basic.push([user, v]);
+      if (!SECRET_KEYS.has(key)) return;
+      out.push(v, v.trim());
+      const user = parent.email ?? parent.username;
+      if (typeof user === "string") {
+        for (const u of new Set([user, user.trim()])) out.push(Buffer.from(`${u}:${v}`).toString("base64"));
       }
       return;
     }
@@ -148,7 +155,7 @@ export function secretsOf(raw: unknown): { plain: string[]; basic: [string, stri
     }
   };
   visit(raw, "", {});
-  return { plain, basic };
+  return out;
 }
 
 const SECRET_KEYS = new Set(["access_token", "api_token", "password"]);
@@ -157,7 +164,7 @@ function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
-function dedupe<T>(xs: T[]): T[] {
+function dedupe<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
 }
 
@@ -165,34 +172,4 @@ function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "an array";
   return `a ${typeof v}`;
-}
-
-/** `cloud.credentials.auth_type: ...; start_date: ...` — every problem, each with its field. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => {
-      const field = i.path.length ? i.path.map(String).join(".") : "(root)";
-      return `${field}: ${issueText(i)}`;
-    })
-    .join("; ");
-}
-
-function issueText(i: z.core.$ZodIssue): string {
-  if (i.code === "invalid_union" && "discriminator" in i && i.discriminator) {
-    const options =
-      "options" in i && Array.isArray(i.options) ? i.options.map((o) => JSON.stringify(o)).join(" or ") : "";
-    return `unknown or missing ${String(i.discriminator)}; expected ${options}`;
-  }
-  if (i.code === "too_big" && "maximum" in i)
-    return `must be at most ${String(i.maximum)}${i.origin === "array" ? " items" : ""}`;
-  if (i.code === "too_small" && "minimum" in i) {
-    if (i.origin === "string" && Number(i.minimum) === 1) return "must not be empty";
-    return `must be at least ${String(i.minimum)}${i.origin === "array" ? " items" : ""}`;
-  }
-  if (i.code === "invalid_type") {
-    return i.message.includes("received undefined")
-      ? "is required"
-      : i.message.replace(/^Invalid input: /, "");
-  }
-  return i.message;
 }

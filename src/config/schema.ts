@@ -1,5 +1,15 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
+import { PULL_REQUEST_STATES } from "../cloud/settings.js";
+import { DC_PULL_REQUEST_STATES } from "../datacenter/settings.js";
+import type { DeploymentKey } from "../streams/definition.js";
+import { STREAMS } from "../streams/registry.js";
+
+/** The streams a config section enables, as the spec's descriptions name them. */
+const streamNames = (d: DeploymentKey) =>
+  STREAMS.filter((s) => s.deployment === d)
+    .map((s) => `\`${s.info.name}\``)
+    .join(", ");
 
 /**
  * The connector's configuration: parsed with zod at the edge, and turned into the Airbyte spec
@@ -22,7 +32,11 @@ const httpUrl = (
   z
     .string()
     .trim()
-    .refine(isHttpUrl, { message: "must be an http:// or https:// URL" })
+    .refine(isHttpUrl, { message: "must be an http:// or https:// URL", abort: true })
+    .refine(hasNoUserInfo, {
+      message:
+        "must not contain a user name or password (put credentials in `credentials`, where they are kept secret)",
+    })
     .meta({ title, description, examples, order, format: "uri", ...extra });
 
 /** Date.parse accepts 2024-02-30 (it rolls over); a start date must name a real day. */
@@ -41,8 +55,15 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-export const PULL_REQUEST_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"] as const;
-export type PullRequestState = (typeof PULL_REQUEST_STATES)[number];
+/** Credentials belong in `credentials`, where they are masked; a URL's user info would be printed. */
+function hasNoUserInfo(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.username === "" && u.password === "";
+  } catch {
+    return true;
+  }
+}
 
 const CloudAccessToken = z
   .object({
@@ -111,7 +132,8 @@ export const CloudConfig = z
       .optional()
       .meta({
         title: "Pull request states",
-        description: "Which pull requests to read commits of. Default: all four states.",
+        description:
+          "Which pull requests to read commits of (stream `cloud_pullrequest_commits`). Default: all four states.",
         examples: [["MERGED", "OPEN"]],
         order: 3,
       }),
@@ -120,15 +142,11 @@ export const CloudConfig = z
       "Base URL of the Bitbucket Cloud API. Change only for a proxy or a test server.",
       ["https://api.bitbucket.org/2.0"],
       4,
-      {
-        default: "https://api.bitbucket.org/2.0",
-      },
-    ).optional(),
+    ).default("https://api.bitbucket.org/2.0"),
   })
   .meta({
     title: "Bitbucket Cloud",
-    description:
-      "Read the commits of every pull request in a Bitbucket Cloud workspace (stream `cloud_pullrequest_commits`).",
+    description: `Read a Bitbucket Cloud workspace (streams ${streamNames("cloud")}).`,
   });
 
 const DcBasic = z
@@ -193,6 +211,17 @@ export const DataCenterConfig = z
         examples: [["PLAT/api", "WEB/site"]],
         order: 3,
       }),
+    pull_request_states: z
+      .array(z.enum(DC_PULL_REQUEST_STATES))
+      .min(1)
+      .optional()
+      .meta({
+        title: "Pull request states",
+        description:
+          "Which pull requests to read commits of (stream `dc_pullrequest_commits`). Default: all three states.",
+        examples: [["MERGED", "OPEN"]],
+        order: 4,
+      }),
     ca_certificate: z
       .string()
       .superRefine((pem, ctx) => {
@@ -205,48 +234,48 @@ export const DataCenterConfig = z
         description:
           "PEM certificate(s) of a private certificate authority that signed the server's certificate. Trusted in addition to the system's CAs, for this connector only. TLS verification is always on.",
         multiline: true,
-        order: 4,
+        order: 5,
       }),
   })
   .meta({
     title: "Bitbucket Data Center",
-    description:
-      "Read every commit on the default branch of every repository of a Bitbucket Data Center (Server) instance (stream `dc_default_branch_commits`).",
+    description: `Read a Bitbucket Data Center (Server) instance (streams ${streamNames("data_center")}).`,
   });
 
 export const RetryConfig = z
   .object({
-    max_retries: z.number().int().min(0).max(100).optional().meta({
+    max_retries: z.number().int().min(0).max(100).default(8).meta({
       title: "Retries per request",
       description:
         "How often a request that failed transiently (5xx, timeout, connection reset, truncated body) is retried.",
-      default: 8,
       order: 0,
     }),
-    initial_backoff_seconds: z.number().min(0).max(300).optional().meta({
+    initial_backoff_seconds: z.number().min(0).max(300).default(1).meta({
       title: "First backoff (s)",
       description: "Base of the exponential backoff with full jitter.",
-      default: 1,
       order: 1,
     }),
-    max_backoff_seconds: z.number().min(0).max(3600).optional().meta({
+    max_backoff_seconds: z.number().min(0).max(3600).default(60).meta({
       title: "Longest backoff (s)",
       description: "Cap of one backoff between retries, also of a Retry-After sent with a 5xx.",
-      default: 60,
       order: 2,
     }),
-    rate_limit_step_seconds: z.number().min(0).max(3600).optional().meta({
+    rate_limit_step_seconds: z.number().min(0).max(3600).default(60).meta({
       title: "Rate-limit wait step (s)",
       description:
         "How long to wait after a 429 that says nothing of when to retry (Bitbucket Cloud's hourly budget). Doubles up to 10 minutes.",
-      default: 60,
       order: 3,
     }),
-    max_rate_limit_wait_seconds: z.number().min(0).max(86_400).optional().meta({
+    max_rate_limit_wait_seconds: z.number().min(0).max(86_400).default(3600).meta({
       title: "Longest total rate-limit wait (s)",
       description: "Give up (transient error) once a stream has waited this long on rate limits in one sync.",
-      default: 3600,
       order: 4,
+    }),
+    outage_seconds: z.number().min(1).max(86_400).default(180).meta({
+      title: "Outage window (s)",
+      description:
+        "When every request to a deployment has failed for this long (5xx, timeouts, resets; across several repositories, no healthy answer in between), the deployment counts as down: its streams stop starting new work and end with a transient error. Bounds how long an outage is waited out, whatever the number of repositories.",
+      order: 5,
     }),
   })
   .meta({
@@ -299,16 +328,14 @@ export const Config = z
         format: "date-time",
         order: 2,
       }),
-    max_concurrency: z.number().int().min(1).max(64).optional().meta({
+    max_concurrency: z.number().int().min(1).max(64).default(8).meta({
       title: "Concurrent requests",
       description: "Most requests in flight per deployment.",
-      default: 8,
       order: 3,
     }),
-    request_timeout_seconds: z.number().int().min(1).max(900).optional().meta({
+    request_timeout_seconds: z.number().int().min(1).max(900).default(60).meta({
       title: "Request timeout (s)",
       description: "Time allowed for one request, connection and body included.",
-      default: 60,
       order: 4,
     }),
     requests_per_hour: z
@@ -320,12 +347,18 @@ export const Config = z
       .meta({
         title: "Requests per hour",
         description:
-          "Keep under this many requests per hour per deployment (Bitbucket Cloud allows about 1,000 per token). Default: no limit beyond the server's own.",
+          "Keep under this many requests per hour per deployment, all its streams together (Bitbucket Cloud allows about 1,000 per token). Default: no limit beyond the server's own.",
         examples: [900],
         order: 5,
       }),
-    retry: RetryConfig.optional().meta({ order: 6 }),
-    shard: ShardConfig.optional().meta({ order: 7 }),
+    max_response_mb: z.number().int().min(1).max(1024).default(32).meta({
+      title: "Largest response (MB)",
+      description:
+        "A response body larger than this fails its request (that repository or pull request) without being read, so a misbehaving server or proxy cannot exhaust memory. Bitbucket's pages are well under 10 MB.",
+      order: 6,
+    }),
+    retry: RetryConfig.optional().meta({ order: 7 }),
+    shard: ShardConfig.optional().meta({ order: 8 }),
   })
   .meta({ title: "Bitbucket Source Spec" });
 

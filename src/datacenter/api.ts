@@ -1,45 +1,62 @@
-import type { HttpClient } from "../http/client.js";
+import type { Query, Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import { type DcPageAt, dcPageAt, dcPages } from "../http/paginate.js";
-import { Branch, type Commit, CommitPage, ProjectPage, RepositoryPage } from "./payloads.js";
+import { Branch, Commit, Project, PullRequest, RepositoryRef } from "./payloads.js";
+import type { DcRepository } from "./settings.js";
 
 /** The largest page Bitbucket Data Center serves by default; a server may cap it lower. */
 export const LIMIT = 1000;
 
 const seg = encodeURIComponent;
 
-export interface DcRepository {
-  project: string;
-  slug: string;
-}
-
 export function repoPath(r: DcRepository): string {
   return `projects/${seg(r.project)}/repos/${seg(r.slug)}`;
 }
 
-export async function* projectKeys(client: HttpClient, limit = LIMIT): AsyncGenerator<string[]> {
-  for await (const page of dcPages(client, "projects", { limit }, ProjectPage))
-    yield page.values.map((p) => p.key);
+export async function* projectKeys(client: Requester, limit = LIMIT): AsyncGenerator<string[]> {
+  for await (const { page } of dcPages(client, "projects", { limit }, Project))
+    yield page.items().map((p) => p.key);
 }
 
 export async function* repositoriesOf(
-  client: HttpClient,
+  client: Requester,
   project: string,
   limit = LIMIT,
 ): AsyncGenerator<DcRepository[]> {
-  for await (const page of dcPages(client, `projects/${seg(project)}/repos`, { limit }, RepositoryPage)) {
-    yield page.values.map((r) => ({ project: r.project?.key ?? project, slug: r.slug }));
+  for await (const { page } of dcPages(client, `projects/${seg(project)}/repos`, { limit }, RepositoryRef)) {
+    yield page.items().map((r) => ({ project: r.project?.key ?? project, slug: r.slug }));
   }
 }
 
-/** One page of commits reachable from `until` (default: the default branch) and not from `since`, newest first. */
+/** One page of commits reachable from `until` (default: the default branch) and not from `since`. */
 export function commitPage(
-  client: HttpClient,
+  client: Requester,
   repo: DcRepository,
   opts: { since?: string | undefined; until?: string | undefined; start: number; limit?: number },
 ): Promise<DcPageAt<Commit>> {
   const query = { since: opts.since, until: opts.until, limit: opts.limit ?? LIMIT };
-  return dcPageAt(client, `${repoPath(repo)}/commits`, query, CommitPage, opts.start);
+  return dcPageAt(client, `${repoPath(repo)}/commits`, query, Commit, opts.start);
+}
+
+/** Pages of a repository's pull requests in `state` (ALL, or one of OPEN, MERGED, DECLINED). */
+export function pullRequestPages(
+  client: Requester,
+  repo: DcRepository,
+  state: string,
+  limit = LIMIT,
+): AsyncGenerator<DcPageAt<PullRequest>> {
+  const query: Query = { state, order: "NEWEST", limit };
+  return dcPages(client, `${repoPath(repo)}/pull-requests`, query, PullRequest);
+}
+
+/** Pages of one pull request's commits (newest first, merge commits included). */
+export function pullRequestCommitPages(
+  client: Requester,
+  repo: DcRepository,
+  id: number,
+  limit = LIMIT,
+): AsyncGenerator<DcPageAt<Commit>> {
+  return dcPages(client, `${repoPath(repo)}/pull-requests/${id}/commits`, { limit }, Commit);
 }
 
 /** True when Bitbucket says a commit or ref (`since`/`until`) does not exist in the repository. */
@@ -65,20 +82,18 @@ type Endpoint = "default-branch" | "branches/default";
  * ones `branches/default`, some both. Both answer 204 for an empty repository and 404 when the
  * default branch does not exist, and a server without the endpoint answers 404 too; so a 404
  * falls back to the other endpoint until one of them has been seen to work, and from then on
- * that one alone is asked (one lookup per repository).
+ * that one alone is asked (one lookup per repository). Shared by a deployment's streams.
  */
 export class DefaultBranchResolver {
   private confirmed: Endpoint | undefined;
   /** The first lookup, while it runs: concurrent ones wait for it rather than all probing. */
   private probing: Promise<unknown> | undefined;
 
-  constructor(private readonly client: HttpClient) {}
-
-  async resolve(repo: DcRepository): Promise<DefaultBranch> {
+  async resolve(client: Requester, repo: DcRepository): Promise<DefaultBranch> {
     if (!this.confirmed) {
       if (this.probing) await this.probing.catch(() => undefined);
       else {
-        const probe = this.lookup(repo);
+        const probe = this.lookup(client, repo);
         this.probing = probe;
         try {
           return await probe;
@@ -87,18 +102,18 @@ export class DefaultBranchResolver {
         }
       }
     }
-    return this.lookup(repo);
+    return this.lookup(client, repo);
   }
 
-  private async lookup(repo: DcRepository): Promise<DefaultBranch> {
+  private async lookup(client: Requester, repo: DcRepository): Promise<DefaultBranch> {
     const order: Endpoint[] = this.confirmed ? [this.confirmed] : ["default-branch", "branches/default"];
     for (const endpoint of order) {
-      let res: Awaited<ReturnType<HttpClient["get"]>>;
+      let res: Awaited<ReturnType<Requester["get"]>>;
       try {
-        res = await this.client.get(`${repoPath(repo)}/${endpoint}`);
+        res = await client.get(`${repoPath(repo)}/${endpoint}`);
       } catch (err) {
         if (err instanceof HttpError && err.status === 404) {
-          const exception = err.exception ?? "";
+          const exception = err.exception;
           if (exception === "NoSuchRepositoryException" || exception === "NoSuchProjectException") throw err;
           if (exception === "NoSuchBranchException") {
             this.confirmed = endpoint; // the endpoint exists: the repository lacks its branch
@@ -109,8 +124,8 @@ export class DefaultBranchResolver {
         throw err;
       }
       this.confirmed = endpoint;
-      if (res.status === 204 || res.body === undefined) return { kind: "empty" };
-      return { kind: "branch", branch: this.client.validate(res, Branch) };
+      if (res.status === 204 || res.bytes.length === 0) return { kind: "empty" };
+      return { kind: "branch", branch: client.parse(res, Branch) };
     }
     return { kind: "missing" };
   }

@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { dcPage } from "../http/paginate.js";
 
 /**
  * Bitbucket Data Center payloads, validated where they enter. Only what the connector relies on
  * is checked; commit objects pass through untouched into records.
  */
 
-export const ProjectPage = dcPage(z.looseObject({ key: z.string().min(1) }));
+export const Project = z.looseObject({ key: z.string().min(1) });
 
-export const RepositoryPage = dcPage(
-  z.looseObject({ slug: z.string().min(1), project: z.looseObject({ key: z.string().min(1) }).optional() }),
-);
+export const RepositoryRef = z.looseObject({
+  slug: z.string().min(1),
+  project: z.looseObject({ key: z.string().min(1) }).optional(),
+});
 
 /**
  * `branches/default` (legacy: also `latestCommit`, `isDefault`) and `default-branch` (newer:
@@ -23,9 +23,19 @@ export const Branch = z.looseObject({
 });
 export type Branch = z.infer<typeof Branch>;
 
+const sha = z.string().regex(/^[0-9a-fA-F]{7,64}$/, "must be a commit id");
+
 export const Commit = z.looseObject({
-  id: z.string().min(7),
+  id: sha,
   committerTimestamp: z.number().int(),
+  parents: z.array(z.looseObject({ id: sha })).optional(),
 });
 export type Commit = z.infer<typeof Commit>;
-export const CommitPage = dcPage(Commit);
+
+/** A pull request as the list returns it: what deciding what to read needs. */
+export const PullRequest = z.looseObject({
+  id: z.number().int(),
+  state: z.string().optional(),
+  updatedDate: z.number().int(),
+});
+export type PullRequest = z.infer<typeof PullRequest>;

@@ -1,4 +1,4 @@
-import type { Auth } from "../config/load.js";
+import type { Auth } from "./settings.js";
 
 /** The Authorization header for a credential: Bearer for tokens, Basic for user + secret. */
 export function authorizationHeader(auth: Auth): string {

@@ -13,14 +13,31 @@ export function backoffMs(
   return Math.round(random() * ceiling);
 }
 
-/** `Retry-After` as seconds or as an HTTP date; undefined when absent or unparsable. */
+/** A Retry-After further away than this is not a plan but a broken header: it is ignored. */
+const ABSURD_RETRY_AFTER_MS = 24 * 3600 * 1000;
+
+/** IMF-fixdate, RFC 850 and asctime: the three forms RFC 9110 allows for an HTTP date. */
+const HTTP_DATE = [
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \d{2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-\d{2} \d{2}:\d{2}:\d{2} GMT$/,
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/,
+];
+
+/**
+ * `Retry-After` as delay seconds or an HTTP date, in ms from `now`. Undefined when absent, and
+ * also when it is not one of those forms (`-1`, `soon`: Date.parse would read `-1` as a date in
+ * 2001) or absurd (more than a day away): treated as absent, the caller's own backoff applies.
+ */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const v = value.trim();
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+  let ms: number | undefined;
+  if (/^\d{1,10}(\.\d+)?$/.test(v)) ms = Math.round(Number(v) * 1000);
+  else if (HTTP_DATE.some((re) => re.test(v))) {
+    const at = Date.parse(v);
+    if (!Number.isNaN(at)) ms = Math.max(0, at - now);
+  }
+  return ms !== undefined && ms <= ABSURD_RETRY_AFTER_MS ? ms : undefined;
 }
 
 /** Resolves after `ms`; rejects with the signal's reason as soon as `signal` aborts. */
@@ -38,4 +55,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     signal.addEventListener("abort", onAbort, { once: true });
   });
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
 }

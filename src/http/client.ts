@@ -1,36 +1,23 @@
 import { setMaxListeners } from "node:events";
-import { rootCertificates } from "node:tls";
-import { type Dispatcher, Pool } from "undici";
 import type { z } from "zod";
-import type { Auth, RetrySettings } from "../config/load.js";
-import { ConnectorError } from "../errors.js";
+import { ConnectorError, type ErrorCode } from "../errors.js";
 import type { Logger } from "../protocol/output.js";
-import { VERSION } from "../version.js";
+import { formatIssues } from "../zod-issues.js";
 import { authorizationHeader } from "./auth.js";
-import { backoffMs, parseRetryAfter, sleep } from "./backoff.js";
+import { backoffMs, formatMs, parseRetryAfter, sleep } from "./backoff.js";
+import { OutageBreaker } from "./breaker.js";
 import { HttpError, parseErrorBody } from "./errors.js";
+import { scanPage } from "./json-scan.js";
 import { RequestPacer, Semaphore } from "./limits.js";
+import { foreignOrigin, resolveTarget } from "./origin-guard.js";
+import { type Meaning, meaningOf, type Observed } from "./outcomes.js";
+import { Page } from "./page.js";
+import { RateLimitPause } from "./rate-limit.js";
+import type { ServerSettings } from "./settings.js";
+import { type Exchange, header, Transport } from "./transport.js";
 
 export type QueryValue = string | number | boolean | undefined | (string | number)[];
 export type Query = Record<string, QueryValue>;
-
-export interface HttpClientOptions {
-  /** "Bitbucket Cloud" or "Bitbucket Data Center": names the server in messages. */
-  service: string;
-  baseUrl: string;
-  auth: Auth;
-  timeoutMs: number;
-  maxConcurrency: number;
-  requestsPerHour?: number;
-  retry: RetrySettings;
-  /** Extra trusted CA (PEM), for this client's connections only. */
-  ca?: string;
-  logger: Logger;
-  /** Test seam: the jitter source. */
-  random?: () => number;
-  /** Test seam: an undici dispatcher (e.g. MockAgent) instead of the client's own pool. */
-  dispatcher?: Dispatcher;
-}
 
 /** Counters for progress display and benchmarks. */
 export interface HttpStats {
@@ -40,408 +27,461 @@ export interface HttpStats {
   rateLimitWaitMs: number;
 }
 
-/** A 2xx answer with its body parsed as JSON (undefined for 204 / empty bodies), and its bytes. */
-export interface JsonResponse {
+/** A 2xx answer: its status and bytes, and where it came from. */
+export interface Answer {
   status: number;
-  body: unknown;
   bytes: Buffer;
   url: URL;
 }
 
+/** What streams and probes request through: one stream's view of its deployment's client. */
+export interface Requester {
+  /** GET with every rule of the layer; resolves with a 2xx answer, throws a ConnectorError otherwise. */
+  get(target: string, query?: Query): Promise<Answer>;
+  /** GET a JSON document and validate it. */
+  json<T>(target: string, schema: z.ZodType<T>, query?: Query): Promise<T>;
+  /** GET a page of a list: its other members validated by `envelope`, its items by `item`, lazily. */
+  page<T, E>(
+    target: string,
+    query: Query | undefined,
+    envelope: z.ZodType<E>,
+    item: z.ZodType<T>,
+  ): Promise<{ page: Page<T>; envelope: E; url: URL }>;
+  /** Parses and validates an answer already received (e.g. one that may be a 204). */
+  parse<T>(answer: Answer, schema: z.ZodType<T>): T;
+  /** The server's clock, from the Date header of its latest answer (the local clock before any). */
+  serverNow(): number;
+  readonly signal: AbortSignal;
+}
+
+export interface ClientSeams {
+  /** The jitter source. */
+  random?: () => number;
+  /** An undici dispatcher (e.g. MockAgent) instead of the client's own. */
+  dispatcher?: import("undici").Dispatcher;
+  /** Where proxy settings and NODE_EXTRA_CA_CERTS are read from (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
 const MAX_REDIRECTS = 5;
-const MAX_RATE_LIMIT_STEP_MS = 10 * 60_000;
-/** The shortest pause after a 429, whatever Retry-After says (see pauseForRateLimit). */
-const MIN_RATE_LIMIT_WAIT_MS = 100;
-const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
 
 /**
- * The one HTTP layer. Every request to Bitbucket goes through `getJson`, which owns:
- * authentication, the origin guard (credentials go only to the configured origin), timeouts
- * covering connect and body, retries with capped exponential backoff and full jitter,
- * `Retry-After`, Bitbucket Cloud's hourly budget (429 without Retry-After: long waits), the
- * user's requests-per-hour pacing, the concurrency bound, and JSON + zod validation at the edge.
+ * One deployment's connection to its server, shared by all the streams that read from it. Owns
+ * what is per server: the connection pool (transport.ts: proxies, TLS, bounded bodies), the
+ * concurrency bound, the requests-per-hour pacing, the shared pause after a 429, the outage
+ * breaker, and the retry loop that applies the outcome table (outcomes.ts). Streams request
+ * through a `RequestScope` each: its own cancellation and rate-limit observer on the shared budget.
  */
 export class HttpClient {
   readonly base: URL;
   readonly stats: HttpStats = { requests: 0, retries: 0, rateLimited: 0, rateLimitWaitMs: 0 };
-  /** Called whenever the client starts waiting on a rate limit, with the instant it resumes. */
-  onRateLimited: ((resumeAt: number) => void) | undefined;
-
-  private readonly dispatcher: Dispatcher;
+  readonly service: string;
+  private readonly transport: Transport;
   private readonly semaphore: Semaphore;
   private readonly pacer: RequestPacer | undefined;
+  private readonly pause: RateLimitPause;
+  private readonly breaker: OutageBreaker;
   private readonly authHeader: string;
   private readonly random: () => number;
-  /** Shared pause: a 429 stops every request of this client, not just the one that got it. */
-  private resumeAt = 0;
-  /** How many pauses have begun: a request in flight when one began is covered by it. */
-  private pauses = 0;
-  /** Aborted by `abort`: ends every request, wait and retry of this client at once. */
   private readonly stopper = new AbortController();
-  private rateLimitStepMs: number;
+  private readonly scopes = new Set<RequestScope>();
+  private clock: { server: number; local: number } | undefined;
 
-  constructor(private readonly opts: HttpClientOptions) {
-    this.base = new URL(opts.baseUrl.endsWith("/") ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.dispatcher =
-      opts.dispatcher ??
-      new Pool(this.base.origin, {
-        connections: opts.maxConcurrency,
-        keepAliveTimeout: 30_000,
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-        connect: {
-          timeout: opts.timeoutMs,
-          rejectUnauthorized: true,
-          // Node's `ca` replaces the default roots; keep them and add the private CA.
-          ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}),
-        },
-      });
-    this.semaphore = new Semaphore(opts.maxConcurrency);
-    this.pacer = opts.requestsPerHour ? new RequestPacer(opts.requestsPerHour) : undefined;
-    this.authHeader = authorizationHeader(opts.auth);
-    this.random = opts.random ?? Math.random;
-    this.rateLimitStepMs = opts.retry.rateLimitStepMs;
-    // Every request and wait listens to the abort signal while it runs (and stops after), so
-    // max_concurrency of them plus the waiters of a pause is normal, not a leak.
+  constructor(
+    private readonly settings: ServerSettings,
+    private readonly logger: Logger,
+    seams: ClientSeams = {},
+  ) {
+    this.service = settings.service;
+    this.base = new URL(settings.baseUrl.endsWith("/") ? settings.baseUrl : `${settings.baseUrl}/`);
+    this.transport = new Transport(this.base, {
+      timeoutMs: settings.timeoutMs,
+      maxConcurrency: settings.maxConcurrency,
+      maxResponseBytes: settings.maxResponseBytes,
+      ca: settings.ca,
+      ...(seams.dispatcher ? { dispatcher: seams.dispatcher } : {}),
+      ...(seams.env ? { env: seams.env } : {}),
+    });
+    this.semaphore = new Semaphore(settings.maxConcurrency);
+    this.pacer = settings.requestsPerHour ? new RequestPacer(settings.requestsPerHour) : undefined;
+    this.pause = new RateLimitPause(settings.retry, this.service, logger, (resumeAt) => {
+      this.stats.rateLimitWaitMs = this.pause.waitedMs;
+      for (const s of this.scopes) s.onRateLimited?.(resumeAt);
+    });
+    this.breaker = new OutageBreaker(settings.outageMs, `${settings.service} at ${this.base.origin}`);
+    this.authHeader = authorizationHeader(settings.auth);
+    this.random = seams.random ?? Math.random;
+    // Every request and wait listens to the stop signal while it runs: many at once is normal.
     setMaxListeners(0, this.stopper.signal);
   }
 
-  /** GET and validate. `target` is a path relative to the base URL or an absolute URL (a `next` link). */
-  async getJson<T>(target: string, schema: z.ZodType<T>, query?: Query): Promise<T> {
-    const res = await this.get(target, query);
-    return this.validate(res, schema);
+  /** The proxy requests go through, without credentials, or undefined. */
+  get proxy(): string | undefined {
+    return this.transport.proxy;
   }
 
-  /**
-   * Checks a body against its schema. Payload schemas only validate (no defaults, no
-   * transforms), so the body itself is returned: records keep Bitbucket's own field order and
-   * nothing is copied on the hot path.
-   */
-  validate<T>(res: JsonResponse, schema: z.ZodType<T>): T {
-    const parsed = schema.safeParse(res.body);
-    if (parsed.success) return res.body as T;
-    const first = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`);
-    throw new ConnectorError(
-      "unexpected_response",
-      `${this.opts.service} answered GET ${res.url.pathname} with a payload of an unexpected shape (${first.join("; ")}). Is the URL the API's base URL?`,
+  /** A view for one stream: ends when the stream aborts it or the client stops. */
+  scope(): RequestScope {
+    const scope = new RequestScope(this, this.stopper.signal);
+    this.scopes.add(scope);
+    scope.signal.addEventListener("abort", () => this.scopes.delete(scope), { once: true });
+    return scope;
+  }
+
+  /** Stops every request, wait and scope of this deployment for good (an outage, a cancel). */
+  stop(reason: ConnectorError): void {
+    if (!this.stopper.signal.aborted) this.stopper.abort(reason);
+  }
+
+  get stopped(): ConnectorError | undefined {
+    return this.stopper.signal.aborted ? (this.stopper.signal.reason as ConnectorError) : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.stop(
+      new ConnectorError("cancelled", `${this.service}: the connection was closed`, { scope: "stream" }),
     );
+    await this.transport.close();
   }
 
-  /** GET with every rule of the layer; resolves with a 2xx response, throws HttpError / ConnectorError otherwise. */
-  async get(target: string, query?: Query): Promise<JsonResponse> {
-    let url = this.resolve(target, query);
+  serverNow(): number {
+    return this.clock ? this.clock.server + (Date.now() - this.clock.local) : Date.now();
+  }
+
+  /** GET `target` for `scope`, retried by the outcome table; `accept` reads a 2xx body (throwing Malformed when it is not JSON). */
+  async request<T>(
+    signal: AbortSignal,
+    target: string,
+    query: Query | undefined,
+    accept: (a: Answer) => T,
+  ): Promise<T> {
+    let url = resolveTarget(this.base, target, query, this.service, this.logger);
     let attempt = 0;
     let redirects = 0;
     for (;;) {
-      this.throwIfAborted();
-      await this.waitForRateLimit();
-      if (this.pacer) await this.pacer.take(Date.now, this.stopper.signal);
-      await this.semaphore.acquire();
-      try {
-        this.throwIfAborted();
-        // A pause may have begun while this request waited for a slot.
-        await this.waitForRateLimit();
-      } catch (err) {
-        this.semaphore.release();
-        throw err;
-      }
-      const startedAt = Date.now();
-      const pausesAtStart = this.pauses;
-      let exchange: Exchange;
-      try {
-        this.stats.requests++;
-        exchange = await this.exchange(url);
-      } finally {
-        // The slot bounds requests on the wire; parsing the answer happens outside it.
-        this.semaphore.release();
-      }
-      this.throwIfAborted();
-      const outcome = exchange.kind === "response" ? this.classify(url, exchange) : exchange;
-
-      switch (outcome.kind) {
-        case "ok":
-          this.rateLimitStepMs = this.opts.retry.rateLimitStepMs;
-          return { status: outcome.status, body: outcome.body, bytes: outcome.bytes, url };
-        case "redirect": {
-          const next = new URL(outcome.location, url);
-          if (next.origin !== this.base.origin) throw this.foreign(next, "a redirect");
+      const exchange = await this.send(url, signal);
+      const mark = exchange.mark;
+      const { observed, value, body } = this.observe(exchange.result, url, accept);
+      const means = meaningOf(observed);
+      this.noteHealth(url, observed, means.action);
+      switch (means.action) {
+        case "accept":
+          this.pause.succeeded();
+          return value as T;
+        case "follow": {
+          const next = new URL((observed as { location: string }).location, url);
+          if (next.origin !== this.base.origin)
+            throw foreignOrigin(next, "a redirect", this.service, this.base, this.logger);
           if (++redirects > MAX_REDIRECTS)
             throw new ConnectorError(
               "unexpected_response",
-              `${this.opts.service}: too many redirects from ${url.pathname}`,
+              `${this.service}: too many redirects from ${url.pathname}`,
             );
           url = next;
           continue;
         }
-        case "rate_limited":
-          this.pauseForRateLimit(outcome.retryAfterMs, startedAt, pausesAtStart, url);
+        case "pause":
+          this.stats.rateLimited++;
+          this.pause.hit(parseRetryAfter(retryAfterOf(exchange.result)), mark, url.pathname);
           continue;
-        case "fatal":
-          throw outcome.error;
-        case "transient": {
+        case "retry": {
           attempt++;
-          if (attempt > this.opts.retry.maxRetries) {
-            const message =
-              outcome.code === "unreachable"
-                ? `could not reach ${this.opts.service} at ${this.base.origin} (GET ${url.pathname}, ${attempt} attempts, last: ${outcome.reason}). Check the URL, and that the server is up and reachable from where the connector runs.`
-                : `${this.opts.service} failed GET ${url.pathname} ${attempt} times, last with ${outcome.reason}. The server or a proxy in front of it is failing; try again later.`;
-            throw new ConnectorError(outcome.code, message, { failureType: "transient_error" });
-          }
-          // A Retry-After on a 5xx is honoured up to the longest backoff: a proxy asking for a day
-          // must not park the sync for a day.
-          const wait = Math.min(
-            Math.max(
-              backoffMs(attempt, this.opts.retry.initialBackoffMs, this.opts.retry.maxBackoffMs, this.random),
-              outcome.retryAfterMs ?? 0,
-            ),
-            this.opts.retry.maxBackoffMs,
-          );
+          const reason = this.reason(observed, exchange.result);
+          if (attempt > this.settings.retry.maxRetries)
+            throw this.spent(means.code ?? "server_error", url, attempt, reason);
+          const wait = this.backoff(attempt, exchange.result);
           this.stats.retries++;
-          this.opts.logger.warn(
-            `${this.opts.service}: GET ${url.pathname} failed with ${outcome.reason}; retry ${attempt} of ${this.opts.retry.maxRetries} in ${formatMs(wait)}`,
+          this.logger.warn(
+            `${this.service}: GET ${url.pathname} failed with ${reason}; retry ${attempt} of ${this.settings.retry.maxRetries} in ${formatMs(wait)}`,
           );
-          await sleep(wait, this.stopper.signal);
+          await sleep(wait, signal);
+          continue;
         }
+        default:
+          throw this.failure(observed, url, body, means, exchange.result);
       }
     }
   }
 
-  /**
-   * Stops the client for good: requests in flight are cancelled, waits (backoff, rate limits,
-   * pacing) end, and every call from now on rejects with `reason`. For a stream that failed as a
-   * whole, so that its other partitions stop spending time and request budget.
-   */
-  abort(reason: ConnectorError): void {
-    if (!this.stopper.signal.aborted) this.stopper.abort(reason);
-  }
-
-  private throwIfAborted(): void {
-    if (this.stopper.signal.aborted) throw this.stopper.signal.reason;
-  }
-
-  async close(): Promise<void> {
-    if (!this.opts.dispatcher) await this.dispatcher.close();
-  }
-
-  /** Builds the request URL; refuses any URL outside the configured origin. */
-  private resolve(target: string, query?: Query): URL {
-    const url = /^https?:\/\//i.test(target)
-      ? new URL(target)
-      : new URL(target.replace(/^\/+/, ""), this.base);
-    if (url.origin !== this.base.origin) throw this.foreign(url, "a link");
-    if (query) {
-      const parts: string[] = [];
-      for (const [k, v] of Object.entries(query)) {
-        if (v === undefined) continue;
-        for (const item of Array.isArray(v) ? v : [v])
-          parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(item))}`);
-      }
-      if (parts.length) url.search = url.search ? `${url.search}&${parts.join("&")}` : `?${parts.join("&")}`;
-    }
-    return url;
-  }
-
-  private foreign(url: URL, what: string): ConnectorError {
-    const msg = `${this.opts.service} sent ${what} to another host (${url.origin}); refusing to follow it, so that credentials meant for ${this.base.origin} are never sent elsewhere`;
-    this.opts.logger.warn(msg);
-    return new ConnectorError("unexpected_response", msg);
-  }
-
-  private async waitForRateLimit(): Promise<void> {
-    const wait = this.resumeAt - Date.now();
-    if (wait > 0) await sleep(wait, this.stopper.signal);
-  }
-
-  private pauseForRateLimit(
-    retryAfterMs: number | undefined,
-    startedAt: number,
-    pausesAtStart: number,
+  /** Waits its turn (pause, pacing, a slot), then exchanges once. */
+  private async send(
     url: URL,
-  ): void {
-    this.stats.rateLimited++;
-    const now = Date.now();
-    // Requests in flight when the limit was hit get their 429s too; the running pause already
-    // covers them, and each one announcing a pause of its own would only repeat the news.
-    if (now < this.resumeAt && pausesAtStart < this.pauses) return;
-    let wait: number;
-    let why: string;
-    if (retryAfterMs !== undefined) {
-      // A Retry-After of 0 or in the past still waits the first backoff (and never less than
-      // 100 ms): without a floor, a server that keeps answering so would be hammered in a loop
-      // that never adds to the wait.
-      wait = Math.max(retryAfterMs, this.opts.retry.initialBackoffMs, MIN_RATE_LIMIT_WAIT_MS);
-      why = `Retry-After ${formatMs(retryAfterMs)}`;
-    } else {
-      // No Retry-After: on Bitbucket Cloud this is the hourly request budget. Retrying in
-      // seconds only burns the next requests; wait in long steps that grow while 429s persist.
-      wait = this.rateLimitStepMs;
-      if (startedAt >= this.resumeAt)
-        this.rateLimitStepMs = Math.min(this.rateLimitStepMs * 2, MAX_RATE_LIMIT_STEP_MS);
-      why = "no Retry-After, so the hourly request budget is probably spent";
+    signal: AbortSignal,
+  ): Promise<{ result: Exchange; mark: { startedAt: number; pauses: number } }> {
+    throwIfAborted(signal);
+    await this.pause.wait(signal);
+    if (this.pacer) await this.pacer.take(Date.now, signal);
+    await this.semaphore.acquire();
+    try {
+      throwIfAborted(signal);
+      await this.pause.wait(signal); // a pause may have begun while this request waited for a slot
+      const mark = this.pause.mark();
+      this.stats.requests++;
+      const result = await withTimeout(signal, this.settings.timeoutMs, (s) =>
+        this.transport.exchange(url, this.authHeader, s),
+      );
+      return { result, mark };
+    } finally {
+      this.semaphore.release();
     }
-    const resumeAt = now + wait;
-    if (resumeAt <= this.resumeAt) return; // a pause that covers this one is already running
-    const added = resumeAt - Math.max(now, this.resumeAt);
-    if (this.stats.rateLimitWaitMs + added > this.opts.retry.maxRateLimitWaitMs) {
-      throw new ConnectorError(
-        "rate_limited",
-        `${this.opts.service} kept answering 429 Too Many Requests (last to GET ${url.pathname}) after ${formatMs(this.stats.rateLimitWaitMs)} of waiting in this sync; waiting ${formatMs(added)} more would pass retry.max_rate_limit_wait_seconds (${formatMs(this.opts.retry.maxRateLimitWaitMs)}). Run the sync later, set requests_per_hour below your budget, or allow a longer wait.`,
-        { failureType: "transient_error" },
+  }
+
+  /** What the exchange showed, with a 2xx body read by `accept` (a body it cannot read is "malformed"). */
+  private observe<T>(
+    result: Exchange,
+    url: URL,
+    accept: (a: Answer) => T,
+  ): { observed: Observed; value?: T; body?: Buffer } {
+    if (result.kind === "failure") return { observed: { kind: "failure", failure: result.failure } };
+    const date = Date.parse(header(result.headers, "date") ?? "");
+    if (!Number.isNaN(date)) this.clock = { server: date, local: Date.now() };
+    const contentType = (header(result.headers, "content-type") ?? "").toLowerCase();
+    const status = result.status;
+    const observed: Observed = {
+      kind: "answer",
+      status,
+      contentType,
+      location: header(result.headers, "location"),
+      exception:
+        status >= 400
+          ? parseErrorBody(result.bytes.toString("utf8", 0, 4096))
+              .exceptionName?.split(".")
+              .pop()
+          : undefined,
+    };
+    if (status < 200 || status >= 300 || contentType.includes("text/html"))
+      return { observed, body: result.bytes };
+    try {
+      return { observed, value: accept({ status, bytes: result.bytes, url }) };
+    } catch (err) {
+      if (err instanceof Malformed)
+        return { observed: { kind: "failure", failure: "malformed" }, body: result.bytes };
+      throw err;
+    }
+  }
+
+  private noteHealth(url: URL, observed: Observed, action: string): void {
+    if (action !== "retry") {
+      if (observed.kind === "answer" && observed.status !== 429) this.breaker.healthy();
+      return;
+    }
+    const tripped = this.breaker.failed(
+      url.pathname,
+      observed.kind === "failure" && observed.failure !== "malformed" ? "unreachable" : "server_error",
+      this.reason(observed),
+    );
+    if (tripped) {
+      this.logger.error(tripped.message);
+      this.stop(tripped);
+      throw tripped;
+    }
+  }
+
+  private reason(observed: Observed, result?: Exchange): string {
+    if (observed.kind === "answer") return `HTTP ${observed.status}`;
+    switch (observed.failure) {
+      case "timeout":
+        return `no complete answer within ${formatMs(this.settings.timeoutMs)} (request_timeout_seconds)`;
+      case "malformed":
+        return `a truncated or malformed JSON body (${result?.kind === "answer" ? result.bytes.length : "?"} bytes)`;
+      default:
+        return `a network error (${result?.kind === "failure" ? result.detail : observed.failure})`;
+    }
+  }
+
+  private backoff(attempt: number, result: Exchange): number {
+    const r = this.settings.retry;
+    // A Retry-After on a 5xx is honoured up to the longest backoff: a proxy asking for a day must
+    // not park the sync for a day.
+    const asked = parseRetryAfter(retryAfterOf(result)) ?? 0;
+    return Math.min(
+      Math.max(backoffMs(attempt, r.initialBackoffMs, r.maxBackoffMs, this.random), asked),
+      r.maxBackoffMs,
+    );
+  }
+
+  private spent(code: ErrorCode, url: URL, attempts: number, reason: string): ConnectorError {
+    const message =
+      code === "unreachable"
+        ? `could not reach ${this.service} at ${this.base.origin} (GET ${url.pathname}, ${attempts} attempts, last: ${reason}). Check the URL, and that the server is up and reachable from where the connector runs.`
+        : `${this.service} failed GET ${url.pathname} ${attempts} times, last with ${reason}. The server or a proxy in front of it is failing; try again later.`;
+    return new ConnectorError(code === "unreachable" ? "unreachable" : "server_error", message, {
+      failureType: "transient_error",
+      scope: "partition",
+    });
+  }
+
+  private failure(
+    observed: Observed,
+    url: URL,
+    body: Buffer | undefined,
+    means: Meaning,
+    result: Exchange,
+  ): ConnectorError {
+    const opts = {
+      ...(means.scope ? { scope: means.scope } : {}),
+      ...(means.failureType ? { failureType: means.failureType } : {}),
+    };
+    if (observed.kind === "failure") {
+      if (observed.failure === "tls")
+        return new ConnectorError(
+          "unreachable",
+          `${this.service} at ${this.base.origin}: TLS verification failed (${result.kind === "failure" ? result.detail : "?"}). If the server uses a private certificate authority, set ca_certificate to its PEM.`,
+          opts,
+        );
+      return new ConnectorError(
+        "unexpected_response",
+        `${this.service} answered GET ${url.pathname} with a body larger than ${this.settings.maxResponseBytes / 1_048_576} MB, the max_response_mb limit; it was not read. Raise max_response_mb if such pages are expected.`,
+        opts,
       );
     }
-    this.stats.rateLimitWaitMs += added;
-    this.resumeAt = resumeAt;
-    this.pauses++;
-    this.opts.logger.warn(
-      `${this.opts.service} answered 429 Too Many Requests (${why}); pausing all requests for ${formatMs(wait)}, until ${new Date(resumeAt).toISOString()}`,
-    );
-    this.onRateLimited?.(resumeAt);
-  }
-
-  /** One request and its whole body. Never throws for HTTP or network outcomes. */
-  private async exchange(url: URL): Promise<Exchange> {
-    // One signal for the timeout (connect and body) and the client's abort. Linked by hand and
-    // unlinked after: AbortSignal.any on the long-lived abort signal grew memory per request.
-    const signal = new AbortController();
-    const timer = setTimeout(
-      () => signal.abort(new DOMException("request timed out", "TimeoutError")),
-      this.opts.timeoutMs,
-    );
-    const onAbort = () => signal.abort(this.stopper.signal.reason);
-    this.stopper.signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      return await this.exchangeWith(url, signal.signal);
-    } finally {
-      clearTimeout(timer);
-      this.stopper.signal.removeEventListener("abort", onAbort);
-    }
-  }
-
-  private async exchangeWith(url: URL, signal: AbortSignal): Promise<Exchange> {
-    const path = `${url.pathname}${url.search}`;
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.dispatcher.request({
-        origin: this.base.origin,
-        method: "GET",
-        path,
-        headers: {
-          authorization: this.authHeader,
-          accept: "application/json",
-          "user-agent": `source-bitbucket/${VERSION}`,
-        },
-        signal,
-      });
-    } catch (err) {
-      return this.networkOutcome(err);
-    }
-
-    try {
-      return {
-        kind: "response",
-        status: res.statusCode,
-        headers: res.headers,
-        bytes: Buffer.from(await res.body.arrayBuffer()),
-      };
-    } catch (err) {
-      return this.networkOutcome(err);
-    }
-  }
-
-  /** What an answer means: success (parsed), redirect, rate limit, retryable or final failure. */
-  private classify(url: URL, { status, headers, bytes }: Extract<Exchange, { kind: "response" }>): Outcome {
-    const header = (name: string) => {
-      const v = headers[name];
-      return Array.isArray(v) ? v[0] : v;
-    };
-
-    if (status >= 200 && status < 300) {
-      if (status === 204 || bytes.length === 0) return { kind: "ok", status, body: undefined, bytes };
-      const type = header("content-type") ?? "";
-      if (type.includes("text/html")) {
-        return {
-          kind: "fatal",
-          error: new ConnectorError(
-            "unexpected_response",
-            `${this.opts.service} answered GET ${url.pathname} with an HTML page instead of JSON: the URL is probably not the API's base URL, or a proxy or login page is in the way`,
-          ),
-        };
-      }
-      try {
-        return { kind: "ok", status, body: JSON.parse(bytes.toString("utf8")), bytes };
-      } catch {
-        return {
-          kind: "transient",
-          reason: `a truncated or malformed JSON body (${bytes.length} bytes)`,
-          code: "server_error",
-        };
-      }
-    }
-    if (status >= 300 && status < 400) {
-      const location = header("location");
-      if (location) return { kind: "redirect", location };
-    }
-    const retryAfterMs = parseRetryAfter(header("retry-after"));
-    if (status === 429) return { kind: "rate_limited", retryAfterMs };
-    if (status >= 500)
-      return { kind: "transient", reason: `HTTP ${status}`, code: "server_error", retryAfterMs };
-    return {
-      kind: "fatal",
-      error: new HttpError({
-        service: this.opts.service,
-        status,
-        method: "GET",
-        path: url.pathname,
-        detail: parseErrorBody(bytes.toString("utf8")),
-      }),
-    };
-  }
-
-  private networkOutcome(err: unknown): Extract<Outcome, { kind: "transient" | "fatal" }> {
-    const e = err as {
-      code?: string;
-      name?: string;
-      message?: string;
-      cause?: { code?: string; message?: string };
-    };
-    const code = e.code ?? e.cause?.code ?? e.name ?? "error";
-    const message = e.cause?.message ?? e.message ?? String(err);
-    if (TLS_ERRORS.test(code) || TLS_ERRORS.test(message)) {
-      return {
-        kind: "fatal",
-        error: new ConnectorError(
-          "unreachable",
-          `${this.opts.service} at ${this.base.origin}: TLS verification failed (${code}: ${message}). If the server uses a private certificate authority, set ca_certificate to its PEM.`,
-          { failureType: "config_error" },
-        ),
-      };
-    }
-    const reason =
-      e.name === "TimeoutError" || /Timeout/i.test(code)
-        ? `no complete answer within ${formatMs(this.opts.timeoutMs)} (request_timeout_seconds)`
-        : `a network error (${code}: ${message})`;
-    return { kind: "transient", reason, code: "unreachable" };
+    if (observed.status >= 200 && observed.status < 300)
+      return new ConnectorError(
+        "unexpected_response",
+        `${this.service} answered GET ${url.pathname} with an HTML page instead of JSON: the URL is probably not the API's base URL, or a proxy or login page is in the way`,
+        opts,
+      );
+    return new HttpError({
+      service: this.service,
+      status: observed.status,
+      method: "GET",
+      path: url.pathname,
+      detail: parseErrorBody((body ?? Buffer.alloc(0)).toString("utf8", 0, 8192)),
+    });
   }
 }
 
-type Exchange =
-  | { kind: "response"; status: number; headers: Dispatcher.ResponseData["headers"]; bytes: Buffer }
-  | Extract<Outcome, { kind: "transient" | "fatal" }>;
+/** A body a reader could not use as JSON: a transient failure (truncated by a proxy, say). */
+export class Malformed extends Error {}
 
-type Outcome =
-  | { kind: "ok"; status: number; body: unknown; bytes: Buffer }
-  | { kind: "redirect"; location: string }
-  | { kind: "rate_limited"; retryAfterMs: number | undefined }
-  | {
-      kind: "transient";
-      reason: string;
-      code: "server_error" | "unreachable";
-      retryAfterMs?: number | undefined;
+/** One stream's (or the listing's) requests: they end when this scope aborts or its client stops. */
+export class RequestScope implements Requester {
+  /** Told whenever the deployment starts waiting on a rate limit, with the instant it resumes. */
+  onRateLimited: ((resumeAt: number) => void) | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly client: HttpClient,
+    parent: AbortSignal,
+  ) {
+    setMaxListeners(0, this.controller.signal);
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else {
+      const onStop = () => this.controller.abort(parent.reason);
+      parent.addEventListener("abort", onStop, { once: true });
+      this.controller.signal.addEventListener("abort", () => parent.removeEventListener("abort", onStop), {
+        once: true,
+      });
     }
-  | { kind: "fatal"; error: ConnectorError };
+  }
 
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-  return `${(ms / 60_000).toFixed(1)} min`;
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Ends this scope's requests and waits at once; every later call rejects with `reason`. */
+  abort(reason: ConnectorError): void {
+    if (!this.controller.signal.aborted) this.controller.abort(reason);
+  }
+
+  /** The scope is done (its stream ended): it stops listening to its client. */
+  release(): void {
+    this.abort(new ConnectorError("cancelled", "the stream's requests were released", { scope: "stream" }));
+  }
+
+  get(target: string, query?: Query): Promise<Answer> {
+    return this.client.request(this.signal, target, query, (a) => a);
+  }
+
+  json<T>(target: string, schema: z.ZodType<T>, query?: Query): Promise<T> {
+    return this.client.request(this.signal, target, query, (a) => this.parse(a, schema));
+  }
+
+  parse<T>(answer: Answer, schema: z.ZodType<T>): T {
+    let body: unknown;
+    if (answer.status === 204 || answer.bytes.length === 0) body = undefined;
+    else {
+      try {
+        body = JSON.parse(answer.bytes.toString("utf8"));
+      } catch {
+        throw new Malformed();
+      }
+    }
+    const parsed = schema.safeParse(body);
+    if (parsed.success) return body as T;
+    throw this.shapeError(answer.url, formatIssues(parsed.error.issues.slice(0, 3)));
+  }
+
+  page<T, E>(
+    target: string,
+    query: Query | undefined,
+    envelope: z.ZodType<E>,
+    item: z.ZodType<T>,
+  ): Promise<{ page: Page<T>; envelope: E; url: URL }> {
+    return this.client.request(this.signal, target, query, (a) => {
+      const scanned = scanPage(a.bytes);
+      if (!scanned) {
+        // Not a page: malformed JSON is retried; well-formed JSON of another shape is not.
+        let body: unknown;
+        try {
+          body = JSON.parse(a.bytes.toString("utf8"));
+        } catch {
+          throw new Malformed();
+        }
+        throw this.shapeError(
+          a.url,
+          `values: ${Array.isArray((body as { values?: unknown })?.values) ? "must be a list of objects" : "missing; not a page of a list"}`,
+        );
+      }
+      const meta: Record<string, unknown> = {};
+      for (const [k, [s, e]] of scanned.members) meta[k] = JSON.parse(a.bytes.toString("utf8", s, e));
+      const env = envelope.safeParse(meta);
+      if (!env.success) throw this.shapeError(a.url, formatIssues(env.error.issues.slice(0, 3)));
+      return {
+        page: new Page(a.bytes, scanned, meta, item, `${this.client.service}: GET ${a.url.pathname}`),
+        envelope: env.data,
+        url: a.url,
+      };
+    });
+  }
+
+  serverNow(): number {
+    return this.client.serverNow();
+  }
+
+  private shapeError(url: URL, what: string): ConnectorError {
+    return new ConnectorError(
+      "unexpected_response",
+      `${this.client.service} answered GET ${url.pathname} with a payload of an unexpected shape (${what}). Is the URL the API's base URL?`,
+    );
+  }
+}
+
+function retryAfterOf(result: Exchange): string | undefined {
+  return result.kind === "answer" ? header(result.headers, "retry-after") : undefined;
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason;
+}
+
+/**
+ * Runs `fn` with a signal that aborts after `ms` or when `parent` does. Linked by hand and
+ * unlinked after: AbortSignal.any on a long-lived parent grew memory per request.
+ */
+async function withTimeout<T>(
+  parent: AbortSignal,
+  ms: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const c = new AbortController();
+  const timer = setTimeout(() => c.abort(new DOMException("request timed out", "TimeoutError")), ms);
+  const onAbort = () => c.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await fn(c.signal);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener("abort", onAbort);
+  }
 }

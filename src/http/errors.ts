@@ -1,4 +1,5 @@
-import { ConnectorError, type ErrorCode } from "../errors.js";
+import { ConnectorError } from "../errors.js";
+import { meaningOf } from "./outcomes.js";
 
 /** What Bitbucket said in an error body: Cloud's `{error: {message}}` or Data Center's `{errors: [...]}`. */
 export interface ApiErrorDetail {
@@ -6,7 +7,10 @@ export interface ApiErrorDetail {
   exceptionName?: string;
 }
 
-/** A response Bitbucket gave that is not a success: the status, and what the body explained. */
+/**
+ * A response Bitbucket gave that is not a success: the status, and what the body explained. Its
+ * code and scope come from the outcome table (outcomes.ts).
+ */
 export class HttpError extends ConnectorError {
   readonly status: number;
   readonly detail: ApiErrorDetail;
@@ -20,13 +24,15 @@ export class HttpError extends ConnectorError {
     path: string;
     detail: ApiErrorDetail;
   }) {
-    const code = codeForStatus(opts.status, opts.detail);
+    const exception = opts.detail.exceptionName?.split(".").pop();
+    const means = meaningOf({ kind: "answer", status: opts.status, contentType: "", exception });
     const said = opts.detail.message ? `: ${opts.detail.message}` : "";
     super(
-      code,
+      means.code ?? "unexpected_response",
       `${opts.service} answered ${opts.status} ${statusText(opts.status)} to ${opts.method} ${opts.path}${said}`,
       {
         internal: [`HTTP ${opts.status}`, opts.detail.exceptionName].filter(Boolean).join(" "),
+        ...(means.scope ? { scope: means.scope } : {}),
       },
     );
     this.name = "HttpError";
@@ -40,22 +46,6 @@ export class HttpError extends ConnectorError {
   get exception(): string | undefined {
     return this.detail.exceptionName?.split(".").pop();
   }
-}
-
-/**
- * 401 means the credentials are wrong, except on Data Center where an authenticated user who may
- * not read gets 401 with an `AuthorisationException`: that is a permissions problem.
- */
-export function codeForStatus(status: number, detail: ApiErrorDetail): ErrorCode {
-  if (status === 401)
-    return detail.exceptionName?.endsWith("AuthorisationException")
-      ? "invalid_permissions"
-      : "invalid_credentials";
-  if (status === 403) return "invalid_permissions";
-  if (status === 404 || status === 410) return "not_found";
-  if (status === 429) return "rate_limited";
-  if (status >= 500) return "server_error";
-  return "unexpected_response";
 }
 
 /** Reads the error envelope of either deployment; tolerates HTML and plain-text bodies. */

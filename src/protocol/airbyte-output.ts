@@ -11,6 +11,7 @@ import type {
   StreamStatusReason,
 } from "./messages.js";
 import { LeveledLogger, type StreamInfo, type SyncOutput } from "./output.js";
+import type { RecordBatch } from "./records.js";
 import type { Redactor } from "./redact.js";
 import { recordLinePieces } from "./splice.js";
 
@@ -107,17 +108,13 @@ export class AirbyteOutput extends LeveledLogger implements SyncOutput {
     return this.send(trace);
   }
 
-  records(
-    stream: string,
-    records: JsonObject[],
-    raw?: { texts: Buffer[]; context: JsonObject },
-  ): Promise<void> {
-    // Hot path, once per page. With raw bytes the context is spliced into Bitbucket's own JSON;
-    // otherwise each object is serialized. Either way the page becomes one write.
+  records(stream: string, batch: RecordBatch): Promise<void> {
+    // Hot path, once per batch: the context is spliced into Bitbucket's own JSON, and the batch
+    // becomes one write.
     const head = Buffer.from(
       `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`,
     );
-    return this.writer.writePieces(recordLinePieces(head, RECORD_END, records, raw));
+    return this.writer.writePieces(recordLinePieces(head, RECORD_END, batch));
   }
 
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> {

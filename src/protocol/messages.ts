@@ -4,6 +4,8 @@
  * tests validate every emitted line against the official JSON Schema.
  */
 
+import type { FailureType } from "../errors.js";
+
 export type JsonObject = { [key: string]: unknown };
 
 export interface StreamDescriptor {
@@ -37,7 +39,7 @@ export interface ConnectorSpecification {
 }
 
 export type LogLevel = "FATAL" | "ERROR" | "WARN" | "INFO" | "DEBUG" | "TRACE";
-export type FailureType = "system_error" | "config_error" | "transient_error";
+export type { FailureType };
 export type StreamStatus = "STARTED" | "RUNNING" | "COMPLETE" | "INCOMPLETE";
 
 export interface StreamStatusReason {

@@ -1,5 +1,6 @@
 import type { ConnectorError } from "../errors.js";
 import type { JsonObject, LogLevel } from "./messages.js";
+import type { RecordBatch } from "./records.js";
 
 /** What the read machinery tells the outside world about one stream. */
 export interface StreamInfo {
@@ -27,12 +28,8 @@ export interface SyncOutput extends Logger {
   streamRunning(stream: string): Promise<void>;
   /** The stream waits on a rate limit until `resetAt` (epoch ms). */
   streamRateLimited(stream: string, resetAt: number): Promise<void>;
-  /** A page of records; `raw`, when given, holds their JSON texts before `context` was merged in. */
-  records(
-    stream: string,
-    records: JsonObject[],
-    raw?: { texts: Buffer[]; context: JsonObject },
-  ): Promise<void>;
+  /** A batch of records (Bitbucket's bytes of each, and the context fields to splice in). */
+  records(stream: string, batch: RecordBatch): Promise<void>;
   /** The whole state of `stream`, and how many of its records were emitted since its previous state. */
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void>;
   streamComplete(stream: string): Promise<void>;

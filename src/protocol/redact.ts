@@ -6,20 +6,17 @@
 export class Redactor {
   private secrets: string[] = [];
 
-  /** Registers a secret and the forms it takes on the wire (Basic credentials, URL encoding). */
+  /**
+   * Registers a secret and its URL-encoded form. Every secret is masked however short: a short
+   * one may mask some ordinary text too, which is better than printing it.
+   */
   add(secret: string | undefined): void {
-    if (!secret || secret.length < 4) return; // too short to mask without mangling ordinary text
+    if (!secret) return;
     for (const form of [secret, encodeURIComponent(secret)]) {
       if (!this.secrets.includes(form)) this.secrets.push(form);
     }
     // Longest first, so that a secret containing another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length);
-  }
-
-  /** Registers `user:secret` as it appears base64-encoded in an Authorization: Basic header. */
-  addBasic(user: string, secret: string): void {
-    this.add(secret);
-    this.add(Buffer.from(`${user}:${secret}`).toString("base64"));
   }
 
   redact(text: string): string {

@@ -1,7 +1,9 @@
+import { withoutKeys } from "./project.js";
+import type { RecordBatch } from "./records.js";
+
 /**
- * Records travel with Bitbucket's own JSON bytes of each object when the page could be sliced
- * (http/raw-values.ts); outputs splice the context fields into those bytes instead of
- * serializing and encoding the parsed object again.
+ * Records leave as Bitbucket's own JSON bytes with the context fields spliced in (see
+ * records.ts): no record is serialized again, and none is parsed here.
  */
 
 /** `JSON.stringify(context)` as the bytes an output splices after each object's own fields. */
@@ -30,28 +32,18 @@ const SPACE = 32;
 const COMMA = Buffer.from(",");
 
 /**
- * The lines of a page of records, as byte pieces: `head + record + tail` each, where a record is
- * its raw bytes with the context spliced in when there are raw bytes, else the object
- * serialized. The envelope (head and tail) is the message layer's; this is shared by both.
+ * The lines of a batch of records, as byte pieces: `head + record + tail` each, where a record is
+ * its bytes (without the batch's `drop` fields) with the context spliced in. The envelope (head
+ * and tail) is the message layer's; this is shared by both.
  */
-export function recordLinePieces(
-  head: Buffer,
-  tail: Buffer,
-  records: object[],
-  raw?: { texts: Buffer[]; context: object },
-): Buffer[] {
-  if (!raw) {
-    const h = head.toString("utf8");
-    const t = tail.toString("utf8");
-    let text = "";
-    for (const r of records) text += `${h}${JSON.stringify(r)}${t}`;
-    return [Buffer.from(text, "utf8")];
-  }
-  const context = contextBytes(raw.context);
+export function recordLinePieces(head: Buffer, tail: Buffer, batch: RecordBatch): Buffer[] {
+  const context = contextBytes(batch.context);
   const pieces: Buffer[] = [];
-  for (const bytes of raw.texts) {
+  const { bytes, spans, drop } = batch;
+  for (let k = 0; k < spans.length; k += 2) {
+    const raw = bytes.subarray(spans[k]!, spans[k + 1]!);
     pieces.push(head);
-    pushSpliced(pieces, bytes, context);
+    pushSpliced(pieces, drop?.size ? withoutKeys(raw, drop) : raw, context);
     pieces.push(tail);
   }
   return pieces;

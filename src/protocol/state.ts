@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { formatIssues } from "../config/load.js";
 import { configError } from "../errors.js";
+import { formatIssues } from "../zod-issues.js";
 
 /**
  * Reads the `--state` input in every form the platform passes: an array of state messages

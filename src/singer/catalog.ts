@@ -5,9 +5,9 @@ import {
   requireConfigured,
   type SelectedStream,
 } from "../commands/catalog.js";
-import { formatIssues } from "../config/load.js";
 import { configError } from "../errors.js";
 import type { AirbyteStream, JsonObject } from "../protocol/messages.js";
+import { formatIssues } from "../zod-issues.js";
 
 /**
  * The Singer catalog: what `--discover` prints, and how `--catalog`/`--properties` select

@@ -7,19 +7,20 @@
 // First: runtime settings must apply before anything allocates.
 import "../runtime.js";
 import { parseArgs } from "node:util";
-import type { SelectedStream } from "../commands/catalog.js";
+import { availableStreams, type SelectedStream } from "../commands/catalog.js";
 import { catalogStreams } from "../commands/discover.js";
-import { loadConfig } from "../commands/inputs.js";
-import { availableStreams, readStreams } from "../commands/read.js";
-import { readJsonFile } from "../config/load.js";
+import { readStreams } from "../commands/read.js";
+import { loadConfig, readJsonFile } from "../config/load.js";
 import { EXIT, failWith, runMain } from "../exit.js";
+import { Lifecycle } from "../lifecycle.js";
 import { Redactor } from "../protocol/redact.js";
+import { STREAMS } from "../streams/registry.js";
 import { VERSION } from "../version.js";
 import { selectSingerStreams, singerCatalog } from "./catalog.js";
 import { SingerOutput } from "./output.js";
 import { decodeSingerState } from "./state.js";
 
-const HELP = `tap-bitbucket-commits ${VERSION}: Singer tap for Bitbucket Cloud pull-request commits and Bitbucket Data Center default-branch commits.
+const HELP = `tap-bitbucket-commits ${VERSION}: Singer tap for Bitbucket Cloud and Data Center commits.
 
 Usage:
   tap-bitbucket-commits --config FILE --discover > catalog.json
@@ -27,7 +28,7 @@ Usage:
 
 Options:
   -c, --config FILE       The connector's config (the same JSON as source-bitbucket). Required.
-  -d, --discover          Print the catalog (the stream of each configured deployment, each
+  -d, --discover          Print the catalog (the streams of each configured deployment, each
                           selected) as one JSON document, and exit.
   --catalog FILE          Read only the streams this catalog selects ("selected": true in the
                           root metadata, or the legacy "selected": true in the schema).
@@ -38,12 +39,15 @@ Options:
   -h, --help              Show this help.
   --version               Print the version.
 
-Streams: cloud_pullrequest_commits (config section cloud), dc_default_branch_commits
-(data_center). Replication is always INCREMENTAL; without a state it is a full first read.
-stdout carries SCHEMA, RECORD and STATE messages, one JSON object per line; logs go to stderr.
-Exit codes: 0 success, 1 a stream failed (the others were still read), 2 bad input.`;
+Streams (config section):
+${STREAMS.map((s) => `  ${s.info.name} (${s.deployment})`).join("\n")}
 
-async function main(argv: string[]): Promise<number> {
+Replication is always INCREMENTAL; without a state it is a full first read.
+stdout carries SCHEMA, RECORD and STATE messages, one JSON object per line; logs go to stderr.
+Exit codes: 0 success, 1 a stream failed (the others were still read), 2 bad input,
+130/143 cancelled by SIGINT/SIGTERM (after a final STATE).`;
+
+async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
   let values: ReturnType<typeof parse>;
   try {
     values = parse(argv);
@@ -64,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   // Replaced once the state is known: its bookmarks travel in every STATE message.
   let output = new SingerOutput(process.stdout, process.stderr, redactor);
   try {
-    const config = await loadConfig(values.config, redactor);
+    const config = await loadConfig(values.config, redactor, (w) => output.warn(w));
     if (values.discover) {
       await output.catalog(singerCatalog(catalogStreams(config)));
       return EXIT.ok;
@@ -87,9 +91,13 @@ async function main(argv: string[]): Promise<number> {
       if (selected.some((s) => s.name === name)) states.set(name, blob);
       else output.info(`keeping the bookmark of stream ${name} unchanged: it is not being read`);
     }
-    return await readStreams(config, selected, states, output, { progressTo: process.stderr });
+    const code = await readStreams(config, selected, states, output, {
+      progressTo: process.stderr,
+      signal: lifecycle.signal,
+    });
+    return lifecycle.exitCode(code);
   } catch (err) {
-    return await failWith(output, err);
+    return lifecycle.exitCode(await failWith(output, err));
   }
 }
 
@@ -116,4 +124,5 @@ function parse(argv: string[]) {
   return values;
 }
 
-runMain(() => main(process.argv.slice(2)), "ERROR ");
+const lifecycle = new Lifecycle(process.stdout);
+runMain(() => main(process.argv.slice(2), lifecycle), "ERROR ");

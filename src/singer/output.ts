@@ -3,6 +3,7 @@ import type { ConnectorError } from "../errors.js";
 import { LineWriter } from "../protocol/line-writer.js";
 import type { JsonObject, LogLevel } from "../protocol/messages.js";
 import { LeveledLogger, type StreamInfo, type SyncOutput } from "../protocol/output.js";
+import { batchSize, type RecordBatch } from "../protocol/records.js";
 import type { Redactor } from "../protocol/redact.js";
 import { recordLinePieces } from "../protocol/splice.js";
 import { fieldName, keyProperties, type SingerCatalog } from "./catalog.js";
@@ -95,16 +96,12 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     return Promise.resolve();
   }
 
-  records(
-    stream: string,
-    records: JsonObject[],
-    raw?: { texts: Buffer[]; context: JsonObject },
-  ): Promise<void> {
-    // Hot path, once per page: like the Airbyte output, the context is spliced into Bitbucket's
-    // own JSON bytes when they are there, and the page becomes one write.
-    this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + records.length);
+  records(stream: string, batch: RecordBatch): Promise<void> {
+    // Hot path, once per batch: like the Airbyte output, the context is spliced into Bitbucket's
+    // own JSON bytes, and the batch becomes one write.
+    this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + batchSize(batch));
     const tail = Buffer.from(`,"time_extracted":"${new Date().toISOString()}"}\n`, "utf8");
-    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, records, raw));
+    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, batch));
   }
 
   private head(stream: string): Buffer {

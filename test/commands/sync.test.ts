@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { runSync, type SyncEntry, shardOf } from "../../src/commands/sync.js";
+import { runSync, type StreamControl, type SyncEntry } from "../../src/commands/sync/engine.js";
+import { shardOf } from "../../src/commands/sync/partitions.js";
 import { ConnectorError } from "../../src/errors.js";
-import type { HttpError } from "../../src/http/errors.js";
-import type { JsonObject } from "../../src/protocol/messages.js";
+import type { Requester } from "../../src/http/client.js";
 import type { StreamInfo, SyncOutput } from "../../src/protocol/output.js";
+import { batchSize } from "../../src/protocol/records.js";
 import type { PartitionEvent, Stream } from "../../src/streams/stream.js";
+import { batchOf } from "../helpers/clients.js";
 
 type Event = { kind: string; stream?: string; data?: unknown; count?: number };
 
@@ -25,7 +27,7 @@ function recorder(): SyncOutput & { events: Event[] } {
     streamStarted: (s: StreamInfo) => push({ kind: "STARTED", stream: s.name }),
     streamRunning: (s) => push({ kind: "RUNNING", stream: s }),
     streamRateLimited: (s, at) => push({ kind: "RATE_LIMITED", stream: s, data: at }),
-    records: (s, r) => push({ kind: "records", stream: s, count: r.length }),
+    records: (s, b) => push({ kind: "records", stream: s, count: batchSize(b) }),
     state: (s, st, n) => push({ kind: "STATE", stream: s, data: JSON.parse(JSON.stringify(st)), count: n }),
     streamComplete: (s) => push({ kind: "COMPLETE", stream: s }),
     streamIncomplete: (s, e) => push({ kind: "INCOMPLETE", stream: s, data: e.userMessage }),
@@ -51,26 +53,31 @@ function fakeStream(opts: {
       for (let i = 0; i < opts.partitions; i++) yield `p${i}`;
     },
     partitionKey: (p) => p,
-    isGone: (_err: unknown): _err is HttpError => false,
     async *read(p, state): AsyncGenerator<PartitionEvent<{ page: number }>> {
       opts.seen?.push({ key: p, state });
       const failure = opts.fail?.[p];
       if (failure) throw failure;
       for (let page = (state?.page ?? 0) + 1; page <= (opts.pages ?? 1); page++) {
         if (opts.delayMs) await sleep(opts.delayMs);
-        yield {
-          kind: "records",
-          records: [{ id: `${p}.${page}.a` }, { id: `${p}.${page}.b` }] as JsonObject[],
-        };
+        yield { kind: "records", batch: batchOf([{ id: `${p}.${page}.a` }, { id: `${p}.${page}.b` }]) };
         yield { kind: "checkpoint", state: { page } };
       }
     },
   };
 }
 
+const control = (abort: (e: ConnectorError) => void = () => {}): StreamControl => ({
+  onRateLimited: undefined,
+  abort,
+});
+
+/** Fake streams request nothing. */
+const noClient = {} as Requester;
+
 const entry = (stream: Stream, extra: Partial<SyncEntry> = {}): SyncEntry => ({
   stream: stream as Stream,
-  client: { onRateLimited: undefined, abort: () => {} },
+  control: control(),
+  client: noClient,
   incremental: true,
   state: undefined,
   ...extra,
@@ -113,14 +120,14 @@ describe("runSync", () => {
 
   it("sends a heartbeat STATE while a stream waits, and reports rate-limit waits as RUNNING with a reason", async () => {
     const out = recorder();
-    const client: SyncEntry["client"] = { onRateLimited: undefined, abort: () => {} };
+    const client = control();
     const stream = fakeStream({ partitions: 1, pages: 2, delayMs: 250 });
     const read = stream.read.bind(stream);
     stream.read = async function* (p, s, ctx) {
       client.onRateLimited?.(Date.now() + 200);
       yield* read(p, s, ctx);
     };
-    await runSync([entry(stream, { client })], out, {
+    await runSync([entry(stream, { control: client })], out, {
       concurrency: 1,
       stateIntervalMs: 60_000,
       heartbeatMs: 40,
@@ -167,9 +174,9 @@ describe("runSync", () => {
     const out = recorder();
     const error = new ConnectorError("rate_limited", "429s for an hour");
     const aborted: ConnectorError[] = [];
-    const client: SyncEntry["client"] = { onRateLimited: undefined, abort: (e) => aborted.push(e) };
+    const client = control((e) => aborted.push(e));
     const r = await runSync(
-      [entry(fakeStream({ partitions: 4, fail: { p0: error }, delayMs: 5 }), { client })],
+      [entry(fakeStream({ partitions: 4, fail: { p0: error }, delayMs: 5 }), { control: client })],
       out,
       { concurrency: 4 },
     );
@@ -196,20 +203,22 @@ describe("runSync", () => {
       },
     };
     const logged = recorder();
-    const r2 = await runSync(
-      [entry(listing, { client: { onRateLimited: undefined, abort: (e) => stop(e) } })],
-      logged,
-      { concurrency: 4 },
-    );
+    const r2 = await runSync([entry(listing, { control: control((e) => stop(e)) })], logged, {
+      concurrency: 4,
+    });
     expect(r2.failed[0]?.error).toBe(listingError);
     expect(logged.events.filter((e) => e.kind === "log:ERROR")).toEqual([]);
 
     // A partition error that concerns only its repository leaves the client alone.
     aborted.length = 0;
     const one = new ConnectorError("not_found", "gone");
-    await runSync([entry(fakeStream({ partitions: 3, fail: { p1: one } }), { client })], recorder(), {
-      concurrency: 2,
-    });
+    await runSync(
+      [entry(fakeStream({ partitions: 3, fail: { p1: one } }), { control: client })],
+      recorder(),
+      {
+        concurrency: 2,
+      },
+    );
     expect(aborted).toEqual([]);
   });
 
@@ -235,7 +244,7 @@ describe("runSync", () => {
     expect(full.map((s) => s.state)).toEqual([undefined, undefined]);
   });
 
-  it("reads and keeps state only for its own shard", async () => {
+  it("reads only its own shard, and keeps the other shards' entries unchanged", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `p${i}`);
     const state = { partitions: Object.fromEntries(keys.map((k) => [k, { page: 0 }])) };
     const union: string[] = [];
@@ -249,9 +258,88 @@ describe("runSync", () => {
       const mine = seen.map((s) => s.key);
       expect(mine.every((k) => shardOf(k, 3) === index)).toBe(true);
       const last = out.events.filter((e) => e.kind === "STATE").at(-1)!;
-      expect(Object.keys((last.data as { partitions: object }).partitions).sort()).toEqual([...mine].sort());
+      const partitions = (last.data as { partitions: Record<string, { page: number }> }).partitions;
+      expect(Object.keys(partitions).sort()).toEqual([...keys].sort());
+      for (const k of keys) expect(partitions[k]).toEqual({ page: mine.includes(k) ? 1 : 0 });
       union.push(...mine);
     }
     expect(union.sort()).toEqual([...keys].sort());
+  });
+
+  it("emits no STATE at all for a state it rejects, and fails only that stream", async () => {
+    const out = recorder();
+    const r = await runSync([entry(fakeStream({ partitions: 2 }), { state: { cursor: "not ours" } })], out, {
+      concurrency: 1,
+    });
+    expect(r.failed[0]?.error.code).toBe("config_error");
+    expect(out.events.filter((e) => e.kind === "STATE")).toEqual([]);
+    expect(out.events.map((e) => e.kind).filter((k) => !k.startsWith("log"))).toEqual([
+      "STARTED",
+      "INCOMPLETE",
+    ]);
+  });
+
+  it("never drops an entry: a malformed one is kept until its partition checkpoints, whatever the checkpoint says", async () => {
+    // p0's entry is malformed, and reading it in full ends in a checkpoint equal to the entry's own text.
+    const stream = {
+      ...fakeStream({ partitions: 2, pages: 1 }),
+      partitionState: z.object({ page: z.number().int().min(1) }),
+    };
+    const state = { partitions: { p0: { page: 0 }, p1: { page: 1 }, gone: { page: 7 } } };
+    const out = recorder();
+    await runSync([entry(stream, { state })], out, { concurrency: 1, stateIntervalMs: 0 });
+    const last = out.events.filter((e) => e.kind === "STATE").at(-1)!;
+    expect(last.data).toEqual({ partitions: { p0: { page: 1 }, p1: { page: 1 }, gone: { page: 7 } } });
+  });
+
+  it("skips a partition the stream says is gone, keeping its state, and completes", async () => {
+    const gone = new ConnectorError("not_found", "deleted since the listing");
+    const stream = fakeStream({ partitions: 3, fail: { p1: gone } });
+    const withCases: Stream<string, { page: number }> = {
+      ...stream,
+      errorCases: [{ when: "test", test: (e) => e === gone, means: "gone" }],
+    };
+    const out = recorder();
+    const r = await runSync([entry(withCases, { state: { partitions: { p1: { page: 0 } } } })], out, {
+      concurrency: 1,
+    });
+    expect(r.failed).toEqual([]);
+    expect(out.events.some((e) => e.kind === "log:WARN" && String(e.data).includes("p1: skipped"))).toBe(
+      true,
+    );
+    const last = out.events.filter((e) => e.kind === "STATE").at(-1)!;
+    expect((last.data as { partitions: object }).partitions).toHaveProperty("p1", { page: 0 });
+  });
+
+  it("on cancel stops starting partitions, ends those in flight, and still emits a final STATE that matches the records", async () => {
+    const cancel = new AbortController();
+    let stop: (e: ConnectorError) => void = () => undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
+    stopped.catch(() => undefined);
+    const base = fakeStream({ partitions: 10, pages: 1 });
+    const stream: Stream<string, { page: number }> = {
+      ...base,
+      async *read(p, s, ctx): AsyncGenerator<PartitionEvent<{ page: number }>> {
+        if (p === "p3") {
+          setTimeout(() => cancel.abort(new ConnectorError("cancelled", "SIGTERM", { scope: "stream" })), 5);
+          yield await stopped;
+        }
+        yield* base.read(p, s, ctx);
+      },
+    };
+    const out = recorder();
+    const r = await runSync([entry(stream, { control: control((e) => stop(e)) })], out, {
+      concurrency: 1,
+      signal: cancel.signal,
+    });
+    expect(r.failed[0]?.error.code).toBe("cancelled");
+    const kinds = out.events.map((e) => e.kind).filter((k) => !k.startsWith("log"));
+    expect(kinds.slice(-2)).toEqual(["STATE", "INCOMPLETE"]);
+    const last = out.events.filter((e) => e.kind === "STATE").at(-1)!;
+    expect(Object.keys((last.data as { partitions: object }).partitions)).toEqual(["p0", "p1", "p2"]);
+    const records = out.events.filter((e) => e.kind === "records").reduce((n, e) => n + e.count!, 0);
+    expect(out.events.filter((e) => e.kind === "STATE").reduce((n, e) => n + e.count!, 0)).toBe(records);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig, secretsOf } from "../../src/config/load.js";
 import { assertAirbyteRules, connectorSpecification } from "../../src/config/spec.js";
+import { unknownKeys } from "../../src/config/unknown-keys.js";
 import { ConnectorError } from "../../src/errors.js";
 import { validateMessage } from "../helpers/protocol.js";
 
@@ -25,19 +26,35 @@ function error(raw: unknown): string {
 describe("parseConfig", () => {
   it("applies defaults and resolves every auth method", () => {
     const c = parseConfig({ cloud, data_center: dc });
-    expect(c.cloud).toEqual({
+    expect(c.deployments.cloud).toEqual({
       workspace: "acme",
       auth: { kind: "bearer", token: "tok-123456" },
       pullRequestStates: ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
       apiUrl: "https://api.bitbucket.org/2.0",
+      repositories: undefined,
     });
-    expect(c.dataCenter).toEqual({
+    expect(c.deployments.data_center).toEqual({
       url: "https://git.example.com/bitbucket",
       auth: { kind: "basic", username: "jane", password: "pw-123456" },
+      pullRequestStates: ["OPEN", "MERGED", "DECLINED"],
+      projects: undefined,
+      repositories: undefined,
+      caCertificate: undefined,
     });
-    expect(c.maxConcurrency).toBe(8);
-    expect(c.requestTimeoutMs).toBe(60_000);
-    expect(c.retry.maxRetries).toBe(8);
+    expect(c.http).toEqual({
+      maxConcurrency: 8,
+      timeoutMs: 60_000,
+      requestsPerHour: undefined,
+      maxResponseBytes: 32 * 1_048_576,
+      outageMs: 180_000,
+      retry: {
+        maxRetries: 8,
+        initialBackoffMs: 1000,
+        maxBackoffMs: 60_000,
+        rateLimitStepMs: 60_000,
+        maxRateLimitWaitMs: 3_600_000,
+      },
+    });
 
     const api = parseConfig({
       cloud: {
@@ -45,11 +62,15 @@ describe("parseConfig", () => {
         credentials: { auth_type: "api_token", email: "jane@example.com", api_token: "at-1234" },
       },
     });
-    expect(api.cloud?.auth).toEqual({ kind: "basic", username: "jane@example.com", password: "at-1234" });
+    expect(api.deployments.cloud?.auth).toEqual({
+      kind: "basic",
+      username: "jane@example.com",
+      password: "at-1234",
+    });
     const bearer = parseConfig({
       data_center: { ...dc, credentials: { auth_type: "access_token", access_token: "http-token-1" } },
     });
-    expect(bearer.dataCenter?.auth).toEqual({ kind: "bearer", token: "http-token-1" });
+    expect(bearer.deployments.data_center?.auth).toEqual({ kind: "bearer", token: "http-token-1" });
   });
 
   it("accepts a CA certificate that parses, and names the field when one does not", () => {
@@ -57,9 +78,11 @@ describe("parseConfig", () => {
       new URL("../../integration_tests/fixtures/tls/cert.pem", import.meta.url),
       "utf8",
     );
-    expect(parseConfig({ data_center: { ...dc, ca_certificate: pem } }).dataCenter?.caCertificate).toBe(pem);
     expect(
-      parseConfig({ data_center: { ...dc, ca_certificate: `${pem}\n${pem}` } }).dataCenter,
+      parseConfig({ data_center: { ...dc, ca_certificate: pem } }).deployments.data_center?.caCertificate,
+    ).toBe(pem);
+    expect(
+      parseConfig({ data_center: { ...dc, ca_certificate: `${pem}\n${pem}` } }).deployments.data_center,
     ).toBeDefined();
     expect(error({ data_center: { ...dc, ca_certificate: "not a certificate" } })).toContain(
       "data_center.ca_certificate: must be PEM text",
@@ -83,13 +106,13 @@ describe("parseConfig", () => {
       shard: { index: 1, count: 3 },
       requests_per_hour: 900,
     });
-    expect(c.cloud?.repositories).toEqual(["a", "b"]);
-    expect(c.cloud?.pullRequestStates).toEqual(["MERGED"]);
-    expect(c.cloud?.apiUrl).toBe("http://127.0.0.1:9/2.0");
-    expect(c.dataCenter?.repositories).toEqual([{ project: "PLAT", slug: "api" }]);
+    expect(c.deployments.cloud?.repositories).toEqual(["a", "b"]);
+    expect(c.deployments.cloud?.pullRequestStates).toEqual(["MERGED"]);
+    expect(c.deployments.cloud?.apiUrl).toBe("http://127.0.0.1:9/2.0");
+    expect(c.deployments.data_center?.repositories).toEqual([{ project: "PLAT", slug: "api" }]);
     expect(c.startDate?.toISOString()).toBe("2023-12-31T22:00:00.000Z");
     expect(c.shard).toEqual({ index: 1, count: 3 });
-    expect(c.requestsPerHour).toBe(900);
+    expect(c.http.requestsPerHour).toBe(900);
   });
 
   it.each([
@@ -109,6 +132,15 @@ describe("parseConfig", () => {
     [{ cloud: { ...cloud, api_url: "not a url" } }, "cloud.api_url: must be an http:// or https:// URL"],
     [{ data_center: { ...dc, url: "ftp://x" } }, "data_center.url: must be an http:// or https:// URL"],
     [
+      { data_center: { ...dc, url: "https://jane:s3cret-pw@git.example.com" } },
+      "data_center.url: must not contain a user name or password",
+    ],
+    [
+      { cloud: { ...cloud, api_url: "https://u:p@api.example.com/2.0" } },
+      "cloud.api_url: must not contain a user name or password",
+    ],
+    [{ cloud, max_response_mb: 0 }, "max_response_mb: must be at least 1"],
+    [
       { data_center: { ...dc, repositories: ["noslash"] } },
       "data_center.repositories.0: must be PROJECT/slug",
     ],
@@ -123,16 +155,44 @@ describe("parseConfig", () => {
     expect(error(raw)).toContain(expected);
   });
 
-  it("finds every secret, for masking before validation", () => {
+  it("never echoes a password given in a URL", () => {
+    expect(error({ data_center: { ...dc, url: "https://jane:s3cret-pw@git.example.com" } })).not.toContain(
+      "s3cret-pw",
+    );
+  });
+
+  it("finds every secret, however short, and the Basic credentials as sent, for masking before validation", () => {
     const s = secretsOf({
-      cloud: { credentials: { email: "a@b.c", api_token: "T1" } },
+      cloud: { credentials: { email: " a@b.c ", api_token: "T1" } },
       data_center: { credentials: { username: "u", password: "P" } },
     });
-    expect(s.plain.sort()).toEqual(["P", "T1"]);
-    expect(s.basic).toEqual([
-      ["a@b.c", "T1"],
-      ["u", "P"],
+    const b64 = (t: string) => Buffer.from(t).toString("base64");
+    expect(new Set(s)).toEqual(new Set(["T1", "P", b64(" a@b.c :T1"), b64("a@b.c:T1"), b64("u:P")]));
+  });
+});
+
+describe("unknown config keys", () => {
+  it("are warned about with the nearest known key, at any depth, and not rejected", () => {
+    const spec = connectorSpecification().connectionSpecification;
+    const raw = {
+      cloud: {
+        ...cloud,
+        pullrequest_states: ["OPEN"],
+        credentials: { ...cloud.credentials, acess_token: "x" },
+      },
+      requst_timeout_seconds: 5,
+      retry: { max_retry: 3 },
+      something_else_entirely: true,
+    };
+    expect(unknownKeys(raw, spec)).toEqual([
+      "the config key cloud.credentials.acess_token is not an option of this connector and is ignored; did you mean cloud.credentials.access_token?",
+      "the config key cloud.pullrequest_states is not an option of this connector and is ignored; did you mean cloud.pull_request_states?",
+      "the config key requst_timeout_seconds is not an option of this connector and is ignored; did you mean request_timeout_seconds?",
+      "the config key retry.max_retry is not an option of this connector and is ignored; did you mean retry.max_retries?",
+      "the config key something_else_entirely is not an option of this connector and is ignored",
     ]);
+    expect(() => parseConfig(raw)).not.toThrow();
+    expect(unknownKeys({ cloud, data_center: dc }, spec)).toEqual([]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { MockAgent } from "undici";
-import type { Auth, RetrySettings } from "../../src/config/load.js";
-import { HttpClient, type HttpClientOptions } from "../../src/http/client.js";
+import { HttpClient, type RequestScope } from "../../src/http/client.js";
+import type { Auth, RetrySettings, ServerSettings } from "../../src/http/settings.js";
 import type { LogLevel } from "../../src/protocol/messages.js";
 import type { Logger } from "../../src/protocol/output.js";
 
@@ -28,25 +28,48 @@ export const fastRetry: RetrySettings = {
   maxRateLimitWaitMs: 1000,
 };
 
-/** An HttpClient over undici's MockAgent: no sockets, every request intercepted. */
-export function mockClient(
-  baseUrl: string,
-  opts: Partial<HttpClientOptions> & { auth?: Auth } = {},
-): { client: HttpClient; agent: MockAgent; logger: ReturnType<typeof memoryLogger> } {
-  const agent = new MockAgent();
-  agent.disableNetConnect();
-  const logger = memoryLogger();
-  const client = new HttpClient({
+/** Server settings for tests: small, fast, generous limits. */
+export function testServer(baseUrl: string, over: Partial<ServerSettings> = {}): ServerSettings {
+  return {
     service: "Bitbucket Cloud",
     baseUrl,
     auth: { kind: "bearer", token: "test-token" },
     timeoutMs: 2000,
     maxConcurrency: 4,
     retry: fastRetry,
-    logger,
-    dispatcher: agent,
-    random: () => 1,
-    ...opts,
+    maxResponseBytes: 32 * 1_048_576,
+    outageMs: 3_600_000,
+    ...over,
+  };
+}
+
+/**
+ * An HttpClient over undici's MockAgent (no sockets, every request intercepted), and one stream's
+ * request scope on it.
+ */
+export function mockClient(
+  baseUrl: string,
+  opts: Partial<ServerSettings> & { auth?: Auth } = {},
+): { http: HttpClient; client: RequestScope; agent: MockAgent; logger: ReturnType<typeof memoryLogger> } {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  const logger = memoryLogger();
+  const http = new HttpClient(testServer(baseUrl, opts), logger, { dispatcher: agent, random: () => 1 });
+  return { http, client: http.scope(), agent, logger };
+}
+
+/** A record batch made from objects (tests only: the connector never serializes records). */
+export function batchOf(
+  objects: object[],
+  context: Record<string, unknown> = {},
+): import("../../src/protocol/records.js").RecordBatch {
+  const texts = objects.map((o) => Buffer.from(JSON.stringify(o)));
+  const spans = new Uint32Array(2 * texts.length);
+  let at = 0;
+  texts.forEach((t, i) => {
+    spans[2 * i] = at;
+    at += t.length;
+    spans[2 * i + 1] = at;
   });
-  return { client, agent, logger };
+  return { bytes: Buffer.concat(texts), spans, context };
 }

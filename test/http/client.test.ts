@@ -29,7 +29,7 @@ describe("HttpClient", () => {
         seen = { path: req.path, auth: (req.headers as Record<string, string>).authorization };
         return { statusCode: 200, data: { values: [] }, responseOptions: { headers: json } };
       });
-    await client.getJson("repositories/acme/r/pullrequests", Any, {
+    await client.json("repositories/acme/r/pullrequests", Any, {
       state: ["OPEN", "MERGED"],
       q: 'updated_on >= "2024-01-01T00:00:00+00:00"',
       x: undefined,
@@ -50,7 +50,7 @@ describe("HttpClient", () => {
         header = (req.headers as Record<string, string>).authorization;
         return { statusCode: 200, data: {}, responseOptions: { headers: json } };
       });
-    await basic.client.getJson("user", Any);
+    await basic.client.json("user", Any);
     expect(header).toBe(`Basic ${Buffer.from("jane@example.com:tok").toString("base64")}`);
   });
 
@@ -65,7 +65,7 @@ describe("HttpClient", () => {
         return { statusCode: 200, data: {} };
       })
       .persist();
-    const e = await failure(client.getJson("https://evil.example.net/2.0/repositories/acme?page=2", Any));
+    const e = await failure(client.json("https://evil.example.net/2.0/repositories/acme?page=2", Any));
     expect(e.message).toContain("another host (https://evil.example.net)");
     expect(logger.lines.some((l) => l.level === "WARN" && l.message.includes("refusing"))).toBe(true);
 
@@ -73,7 +73,7 @@ describe("HttpClient", () => {
       .get("https://api.example.com")
       .intercept({ path: "/2.0/moved" })
       .reply(302, "", { headers: { location: "https://evil.example.net/steal" } });
-    const r = await failure(client.getJson("moved", Any));
+    const r = await failure(client.json("moved", Any));
     expect(r.message).toContain("a redirect to another host");
     expect(foreignCalls).toBe(0);
 
@@ -85,11 +85,11 @@ describe("HttpClient", () => {
       .get("https://api.example.com")
       .intercept({ path: "/2.0/new" })
       .reply(200, { ok: true }, { headers: json });
-    await expect(client.getJson("old", Any)).resolves.toEqual({ ok: true });
+    await expect(client.json("old", Any)).resolves.toEqual({ ok: true });
   });
 
   it("retries 5xx (also non-standard 555), truncated bodies and resets, then succeeds", async () => {
-    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+    const { http, client, agent, logger } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, maxRetries: 5 },
     });
     const pool = agent.get("https://api.example.com");
@@ -100,8 +100,8 @@ describe("HttpClient", () => {
       .intercept({ path: "/2.0/x" })
       .replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     pool.intercept({ path: "/2.0/x" }).reply(200, { values: [1, 2] }, { headers: json });
-    await expect(client.getJson("x", Any)).resolves.toEqual({ values: [1, 2] });
-    expect(client.stats.retries).toBe(4);
+    await expect(client.json("x", Any)).resolves.toEqual({ values: [1, 2] });
+    expect(http.stats.retries).toBe(4);
     const warnings = logger.lines.filter((l) => l.level === "WARN").map((l) => l.message);
     expect(warnings.join("\n")).toMatch(/HTTP 503[\s\S]*HTTP 555[\s\S]*truncated[\s\S]*ECONNRESET/);
   });
@@ -114,7 +114,7 @@ describe("HttpClient", () => {
     pool.intercept({ path: "/2.0/x" }).reply(503, "maintenance", { headers: { "retry-after": "86400" } });
     pool.intercept({ path: "/2.0/x" }).reply(200, { ok: 1 }, { headers: json });
     const t0 = Date.now();
-    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: 1 });
+    await expect(client.json("x", Any)).resolves.toEqual({ ok: 1 });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect(logger.lines[0]?.message).toContain("failed with HTTP 503; retry 1 of 3 in 30 ms");
   });
@@ -128,13 +128,13 @@ describe("HttpClient", () => {
     pool.intercept({ path: "/2.0/flaky" }).reply(503, "busy");
     const reason = new ConnectorError("rate_limited", "the stream failed");
     const t0 = Date.now();
-    const hung = client.getJson("hung", Any);
-    const backingOff = client.getJson("flaky", Any);
+    const hung = client.json("hung", Any);
+    const backingOff = client.json("flaky", Any);
     setTimeout(() => client.abort(reason), 50);
     await expect(hung).rejects.toBe(reason);
     await expect(backingOff).rejects.toBe(reason);
     expect(Date.now() - t0).toBeLessThan(5_000);
-    await expect(client.getJson("anything", Any)).rejects.toBe(reason);
+    await expect(client.json("anything", Any)).rejects.toBe(reason);
   });
 
   it("runs many requests and waits at once without a listener-leak warning", async () => {
@@ -149,7 +149,7 @@ describe("HttpClient", () => {
     const onWarning = (w: Error) => warnings.push(w);
     process.on("warning", onWarning);
     try {
-      await Promise.all(Array.from({ length: 40 }, (_, i) => client.getJson(`n${i}`, Any)));
+      await Promise.all(Array.from({ length: 40 }, (_, i) => client.json(`n${i}`, Any)));
       await new Promise((r) => setImmediate(r));
     } finally {
       process.off("warning", onWarning);
@@ -158,16 +158,16 @@ describe("HttpClient", () => {
   });
 
   it("gives up after max_retries with a transient error", async () => {
-    const { client, agent } = mockClient("https://api.example.com/2.0");
+    const { http, client, agent } = mockClient("https://api.example.com/2.0");
     agent.get("https://api.example.com").intercept({ path: "/2.0/x" }).reply(502, "bad gateway").persist();
-    const e = await failure(client.getJson("x", Any));
+    const e = await failure(client.json("x", Any));
     expect(e.failureType).toBe("transient_error");
     expect(e.message).toContain("failed GET /2.0/x 4 times, last with HTTP 502");
-    expect(client.stats.requests).toBe(4);
+    expect(http.stats.requests).toBe(4);
   });
 
   it("does not retry 400/401/403/404 and maps them to error codes", async () => {
-    const { client, agent } = mockClient("https://api.example.com/2.0");
+    const { http, client, agent } = mockClient("https://api.example.com/2.0");
     const pool = agent.get("https://api.example.com");
     pool.intercept({ path: "/2.0/a" }).reply(401, { type: "error", error: { message: "Token is invalid" } });
     pool.intercept({ path: "/2.0/b" }).reply(403, { type: "error", error: { message: "scope" } });
@@ -186,7 +186,7 @@ describe("HttpClient", () => {
     });
     const codes = [];
     for (const p of ["a", "b", "c", "d", "e"]) {
-      const e = await failure(client.getJson(p, Any));
+      const e = await failure(client.json(p, Any));
       expect(e).toBeInstanceOf(HttpError);
       codes.push(e.code);
     }
@@ -197,7 +197,7 @@ describe("HttpClient", () => {
       "unexpected_response",
       "invalid_permissions",
     ]);
-    expect(client.stats.requests).toBe(5);
+    expect(http.stats.requests).toBe(5);
     const e404 = await failure(
       (async () => {
         pool.intercept({ path: "/2.0/f" }).reply(404, {
@@ -208,7 +208,7 @@ describe("HttpClient", () => {
             },
           ],
         });
-        return client.getJson("f", Any);
+        return client.json("f", Any);
       })(),
     );
     expect((e404 as HttpError).exception).toBe("NoSuchCommitException");
@@ -216,7 +216,7 @@ describe("HttpClient", () => {
   });
 
   it("honours Retry-After in seconds and as an HTTP date, pausing every request", async () => {
-    const { client, agent, logger } = mockClient("https://api.example.com/2.0");
+    const { http, client, agent, logger } = mockClient("https://api.example.com/2.0");
     const pool = agent.get("https://api.example.com");
     pool.intercept({ path: "/2.0/x" }).reply(429, "slow down", { headers: { "retry-after": "0.05" } });
     pool
@@ -226,15 +226,15 @@ describe("HttpClient", () => {
     const resumes: number[] = [];
     client.onRateLimited = (at) => resumes.push(at);
     const t0 = Date.now();
-    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: 1 });
+    await expect(client.json("x", Any)).resolves.toEqual({ ok: 1 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(40);
     expect(resumes).toHaveLength(2);
-    expect(client.stats.rateLimited).toBe(2);
+    expect(http.stats.rateLimited).toBe(2);
     expect(logger.lines.filter((l) => l.message.includes("429")).length).toBe(2);
   });
 
   it("waits at least the first backoff on a 429 with Retry-After 0, so endless 429s end in a rate_limited error", async () => {
-    const { client, agent } = mockClient("https://api.example.com/2.0", {
+    const { http, client, agent } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, initialBackoffMs: 20, maxRateLimitWaitMs: 500 },
     });
     agent
@@ -243,16 +243,16 @@ describe("HttpClient", () => {
       .reply(429, "slow down", { headers: { "retry-after": "0" } })
       .persist();
     const t0 = Date.now();
-    const e = await failure(client.getJson("x", Any));
+    const e = await failure(client.json("x", Any));
     expect(e.code).toBe("rate_limited");
     // Five waits of 100 ms (the floor) fill the 500 ms budget; the sixth 429 would pass it.
-    expect(client.stats.rateLimitWaitMs).toBe(500);
-    expect(client.stats.rateLimited).toBe(6);
+    expect(http.stats.rateLimitWaitMs).toBe(500);
+    expect(http.stats.rateLimited).toBe(6);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
   });
 
   it("announces one pause when several requests in flight all answer 429", async () => {
-    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+    const { http, client, agent, logger } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, rateLimitStepMs: 50 },
     });
     const pool = agent.get("https://api.example.com");
@@ -261,16 +261,16 @@ describe("HttpClient", () => {
     for (let i = 0; i < 4; i++) pool.intercept({ path: `/2.0/x${i}` }).reply(200, { i }, { headers: json });
     const resumes: number[] = [];
     client.onRateLimited = (at) => resumes.push(at);
-    const got = await Promise.all([0, 1, 2, 3].map((i) => client.getJson(`x${i}`, Any)));
+    const got = await Promise.all([0, 1, 2, 3].map((i) => client.json(`x${i}`, Any)));
     expect(got).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
-    expect(client.stats.rateLimited).toBe(4);
+    expect(http.stats.rateLimited).toBe(4);
     expect(resumes).toHaveLength(1);
     expect(logger.lines.filter((l) => l.message.includes("429"))).toHaveLength(1);
-    expect(client.stats.rateLimitWaitMs).toBe(50);
+    expect(http.stats.rateLimitWaitMs).toBe(50);
   });
 
   it("treats a 429 without Retry-After as a spent hourly budget: long, growing steps, then gives up", async () => {
-    const { client, agent, logger } = mockClient("https://api.example.com/2.0", {
+    const { http, client, agent, logger } = mockClient("https://api.example.com/2.0", {
       retry: { ...fastRetry, rateLimitStepMs: 30, maxRateLimitWaitMs: 100 },
     });
     agent
@@ -278,23 +278,23 @@ describe("HttpClient", () => {
       .intercept({ path: "/2.0/x" })
       .reply(429, "Rate limit for this resource has been exceeded")
       .persist();
-    const e = await failure(client.getJson("x", Any));
+    const e = await failure(client.json("x", Any));
     expect(e.code).toBe("rate_limited");
     expect(e.failureType).toBe("transient_error");
     // 30 + 60 = 90 ms waited; the next step (120) would pass the 100 ms budget.
-    expect(client.stats.rateLimitWaitMs).toBe(90);
+    expect(http.stats.rateLimitWaitMs).toBe(90);
     expect(logger.lines[0]?.message).toContain("hourly request budget");
   });
 
   it("reports an HTML page (a proxy or wrong URL) without retrying", async () => {
-    const { client, agent } = mockClient("https://api.example.com/2.0");
+    const { http, client, agent } = mockClient("https://api.example.com/2.0");
     agent
       .get("https://api.example.com")
       .intercept({ path: "/2.0/x" })
       .reply(200, "<html>login</html>", { headers: { "content-type": "text/html" } });
-    const e = await failure(client.getJson("x", Any));
+    const e = await failure(client.json("x", Any));
     expect(e.message).toContain("HTML page instead of JSON");
-    expect(client.stats.requests).toBe(1);
+    expect(http.stats.requests).toBe(1);
   });
 
   it("validates payloads with zod and says where they differ", async () => {
@@ -303,18 +303,18 @@ describe("HttpClient", () => {
       .get("https://api.example.com")
       .intercept({ path: "/2.0/x" })
       .reply(200, { values: [{ id: "1" }] }, { headers: json });
-    const e = await failure(client.getJson("x", z.object({ values: z.array(z.object({ id: z.number() })) })));
+    const e = await failure(client.json("x", z.object({ values: z.array(z.object({ id: z.number() })) })));
     expect(e.code).toBe("unexpected_response");
     expect(e.message).toContain("values.0.id");
   });
 
   it("times out a hung request and retries it", async () => {
-    const { client, agent } = mockClient("https://api.example.com/2.0", { timeoutMs: 50 });
+    const { http, client, agent } = mockClient("https://api.example.com/2.0", { timeoutMs: 50 });
     const pool = agent.get("https://api.example.com");
     pool.intercept({ path: "/2.0/x" }).reply(200, { late: true }, { headers: json }).delay(500);
     pool.intercept({ path: "/2.0/x" }).reply(200, { ok: true }, { headers: json });
-    await expect(client.getJson("x", Any)).resolves.toEqual({ ok: true });
-    expect(client.stats.retries).toBe(1);
+    await expect(client.json("x", Any)).resolves.toEqual({ ok: true });
+    expect(http.stats.retries).toBe(1);
   });
 });
 

@@ -1,16 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConnectorError } from "../../src/errors.js";
-import { cloudPage, cloudPages, dcPage, dcPages } from "../../src/http/paginate.js";
+import type { Page } from "../../src/http/page.js";
+import { cloudPages, type DcPageAt, dcPages } from "../../src/http/paginate.js";
 import { mockClient } from "../helpers/clients.js";
 
 const json = { "content-type": "application/json" };
 const Item = z.object({ n: z.number() });
 
-async function collect<T>(pages: AsyncIterable<{ values: T[] }>): Promise<T[]> {
+async function collect<T>(pages: AsyncIterable<Page<T> | DcPageAt<T>>): Promise<T[]> {
   const out: T[] = [];
-  for await (const p of pages) out.push(...p.values);
+  for await (const p of pages) out.push(...("page" in p ? p.page : p).items());
   return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<ConnectorError> {
+  const err = await p.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ConnectorError);
+  return err as ConnectorError;
 }
 
 describe("cloudPages", () => {
@@ -31,9 +38,7 @@ describe("cloudPages", () => {
     pool
       .intercept({ path: "/2.0/r/pullrequests/1/commits?page=Zm9v%3D" })
       .reply(reply({ values: [{ n: 2 }] }));
-    const got = await collect(
-      cloudPages(client, "r/pullrequests/1/commits", { pagelen: 100 }, cloudPage(Item)),
-    );
+    const got = await collect(cloudPages(client, "r/pullrequests/1/commits", { pagelen: 100 }, Item));
     expect(got).toEqual([{ n: 1 }, { n: 2 }]);
     expect(paths).toEqual([
       "/2.0/r/pullrequests/1/commits?pagelen=100",
@@ -52,14 +57,70 @@ describe("cloudPages", () => {
       .reply(200, { values: [{ n: 2 }], next: "https://api.example.com/2.0/x?page=1" }, { headers: json });
     const seen: number[] = [];
     const run = async () => {
-      for await (const p of cloudPages(client, "x", { page: 1 }, cloudPage(Item)))
-        seen.push(...p.values.map((v) => v.n));
+      for await (const p of cloudPages(client, "x", { page: 1 }, Item))
+        seen.push(...p.items().map((v) => v.n));
     };
-    const err = await run().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ConnectorError);
-    expect((err as ConnectorError).code).toBe("unexpected_response");
-    expect((err as ConnectorError).message).toContain("already read");
+    const err = await failure(run());
+    expect(err.code).toBe("unexpected_response");
+    expect(err.message).toContain("already read");
     expect(seen).toEqual([1, 2]);
+  });
+
+  it("stops a next link that is always a new URL once a page repeats, or empty pages never end", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    const pool = agent.get("https://api.example.com");
+    pool
+      .intercept({ path: (p) => p.startsWith("/2.0/same") })
+      .reply((req) => {
+        const n = Number(new URL(req.path, "https://x").searchParams.get("page") ?? 1);
+        return {
+          statusCode: 200,
+          data: { values: [{ n: 1 }], next: `https://api.example.com/2.0/same?page=${n + 1}` },
+          responseOptions: { headers: json },
+        };
+      })
+      .persist();
+    expect((await failure(collect(cloudPages(client, "same", {}, Item)))).message).toContain(
+      "repeats a page already read",
+    );
+    pool
+      .intercept({ path: (p) => p.startsWith("/2.0/empty") })
+      .reply((req) => {
+        const n = Number(new URL(req.path, "https://x").searchParams.get("page") ?? 1);
+        return {
+          statusCode: 200,
+          data: { values: [], next: `https://api.example.com/2.0/empty?page=${n + 1}` },
+          responseOptions: { headers: json },
+        };
+      })
+      .persist();
+    expect((await failure(collect(cloudPages(client, "empty", {}, Item)))).message).toContain(
+      "pages in a row without any item",
+    );
+  });
+
+  it("stops when the list runs past the size it announced", async () => {
+    const { client, agent } = mockClient("https://api.example.com/2.0");
+    agent
+      .get("https://api.example.com")
+      .intercept({ path: (p) => p.startsWith("/2.0/sized") })
+      .reply((req) => {
+        const n = Number(new URL(req.path, "https://x").searchParams.get("page") ?? 1);
+        return {
+          statusCode: 200,
+          data: {
+            size: 2,
+            pagelen: 1,
+            values: [{ n }],
+            next: `https://api.example.com/2.0/sized?page=${n + 1}`,
+          },
+          responseOptions: { headers: json },
+        };
+      })
+      .persist();
+    expect((await failure(collect(cloudPages(client, "sized", {}, Item)))).message).toContain(
+      "than the list said it holds (2)",
+    );
   });
 });
 
@@ -76,7 +137,7 @@ describe("dcPages", () => {
     // The server caps limit at 2 and hides an item the user may not see: the second page starts at 3.
     page(0, { values: [{ n: 0 }, { n: 1 }], isLastPage: false, start: 0, limit: 2, nextPageStart: 3 });
     page(3, { values: [{ n: 3 }], isLastPage: true, start: 3, limit: 2 });
-    const got = await collect(dcPages(client, "projects", { limit: 1000 }, dcPage(Item)));
+    const got = await collect(dcPages(client, "projects", { limit: 1000 }, Item));
     expect(got.map((v) => v.n)).toEqual([0, 1, 3]);
     expect(starts).toHaveLength(2);
   });
@@ -87,10 +148,28 @@ describe("dcPages", () => {
       .get("https://bb.example.com")
       .intercept({ path: "/rest/api/1.0/projects?limit=1000&start=0" })
       .reply(200, { values: [{ n: 0 }], isLastPage: false, start: 0, limit: 1000 }, { headers: json });
-    const err = await collect(dcPages(client, "projects", { limit: 1000 }, dcPage(Item))).catch(
-      (e: unknown) => e,
+    expect((await failure(collect(dcPages(client, "projects", { limit: 1000 }, Item)))).message).toContain(
+      "no usable nextPageStart",
     );
-    expect(err).toBeInstanceOf(ConnectorError);
-    expect((err as ConnectorError).message).toContain("no usable nextPageStart");
+  });
+
+  it("stops a list stuck at isLastPage false with empty pages (a real server bug) after a bounded number of pages", async () => {
+    const { http, client, agent } = mockClient("https://bb.example.com/rest/api/1.0");
+    agent
+      .get("https://bb.example.com")
+      .intercept({ path: (p) => p.startsWith("/rest/api/1.0/projects") })
+      .reply((req) => {
+        const start = Number(new URL(req.path, "https://x").searchParams.get("start"));
+        return {
+          statusCode: 200,
+          data: { values: [], isLastPage: false, start, limit: 1000, nextPageStart: start + 1000 },
+          responseOptions: { headers: json },
+        };
+      })
+      .persist();
+    expect((await failure(collect(dcPages(client, "projects", { limit: 1000 }, Item)))).message).toContain(
+      "does not end",
+    );
+    expect(http.stats.requests).toBeLessThanOrEqual(102);
   });
 });

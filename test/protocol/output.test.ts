@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
 import { AirbyteOutput } from "../../src/protocol/airbyte-output.js";
 import { Redactor } from "../../src/protocol/redact.js";
+import { batchOf } from "../helpers/clients.js";
 import { assertValidMessage } from "../helpers/protocol.js";
 
 function capture() {
@@ -30,7 +31,7 @@ describe("AirbyteOutput", () => {
     await o.streamStarted({ name: "s", jsonSchema: {}, primaryKey: [["id"]], cursorField: ["c"] });
     await o.streamRunning("s");
     await o.streamRateLimited("s", Date.now() + 60_000);
-    await o.records("s", [{ id: 1 }, { id: 2, nested: { a: [1, 2] } }]);
+    await o.records("s", batchOf([{ id: 1 }, { id: 2, nested: { a: [1, 2] } }]));
     await o.state("s", { partitions: { a: { x: 1 } } }, 2);
     o.info("hello");
     await o.streamIncomplete("s", new ConnectorError("server_error", "boom"));
@@ -83,9 +84,10 @@ describe("AirbyteOutput", () => {
     const { out, lines } = capture();
     const redactor = new Redactor();
     redactor.add("s3cr3t-token-value");
-    redactor.addBasic("jane@example.com", "api-token-xyz");
-    const o = new AirbyteOutput(out, redactor);
     const basic = Buffer.from("jane@example.com:api-token-xyz").toString("base64");
+    redactor.add("api-token-xyz");
+    redactor.add(basic);
+    const o = new AirbyteOutput(out, redactor);
     o.warn(`token s3cr3t-token-value and header Authorization: Basic ${basic}`);
     o.error("authorization: Bearer anything-here");
     await o.connectionStatus("FAILED", "api-token-xyz was refused");
@@ -101,12 +103,22 @@ describe("AirbyteOutput", () => {
     expect(text).toContain("****");
   });
 
+  it("masks a secret however short", async () => {
+    const { out, lines } = capture();
+    const redactor = new Redactor();
+    redactor.add("pw");
+    const o = new AirbyteOutput(out, redactor);
+    o.warn("the password pw was refused");
+    await o.flush();
+    expect(JSON.stringify(lines())).not.toContain(" pw ");
+  });
+
   it("waits for a slow consumer instead of buffering without bound", async () => {
     const out = new PassThrough({ highWaterMark: 1024 });
     const o = new AirbyteOutput(out, new Redactor());
     const big = Array.from({ length: 600 }, (_, i) => ({ id: i, pad: "x".repeat(1000) }));
     let settled = false;
-    const write = o.records("s", big).then(() => {
+    const write = o.records("s", batchOf(big)).then(() => {
       settled = true;
     });
     await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { availableStreams } from "../../src/commands/catalog.js";
 import { catalogStreams } from "../../src/commands/discover.js";
-import { availableStreams } from "../../src/commands/read.js";
 import { parseConfig } from "../../src/config/load.js";
 import { ConnectorError } from "../../src/errors.js";
 import { selectSingerStreams, singerCatalog } from "../../src/singer/catalog.js";

@@ -1,0 +1,113 @@
+import { ConnectorError } from "../errors.js";
+import type { Requester } from "../http/client.js";
+import { HttpError } from "../http/errors.js";
+import type { DeploymentDefinition } from "../streams/definition.js";
+import { repoPath, repositorySlugs } from "./api.js";
+import { Repository } from "./payloads.js";
+import type { CloudRepository, CloudSettings } from "./settings.js";
+
+/** How many repositories check looks at before concluding there is nothing to read. */
+const REPOS_TO_PROBE = 10;
+
+/** Bitbucket Cloud: a workspace's repositories under api.bitbucket.org/2.0. */
+export const CLOUD: DeploymentDefinition<"cloud"> = {
+  key: "cloud",
+  title: "Bitbucket Cloud",
+  server: (s) => ({ baseUrl: s.apiUrl, auth: s.auth }),
+
+  async *repositories(client, s) {
+    if (s.repositories) {
+      for (const slug of s.repositories) yield { workspace: s.workspace, slug };
+      return;
+    }
+    for await (const slugs of repositorySlugs(client, s.workspace)) {
+      for (const slug of slugs) yield { workspace: s.workspace, slug };
+    }
+  },
+
+  repositoryKey: (r) => `${r.workspace}/${r.slug}`,
+
+  async sample(client, s) {
+    const ws = s.workspace;
+    let repos: CloudRepository[];
+    try {
+      repos = s.repositories
+        ? await configured(client, s)
+        : ((await first(repositorySlugs(client, ws, REPOS_TO_PROBE))) ?? []).map((slug) => ({
+            workspace: ws,
+            slug,
+          }));
+    } catch (err) {
+      throw CLOUD.explain(
+        err,
+        `list the repositories of workspace "${ws}"`,
+        "repository:read (read:repository:bitbucket)",
+        s,
+      );
+    }
+    if (repos.length === 0) {
+      throw new ConnectorError(
+        "no_resources",
+        `workspace "${ws}" has no repository these credentials can see. Check the workspace ID, and that the token's workspace, project or repository grants access to repositories.`,
+      );
+    }
+    return repos;
+  },
+
+  explain(err, action, scope) {
+    if (!(err instanceof HttpError)) return err;
+    const said = err.detail.message ? ` Bitbucket said: ${err.detail.message}` : "";
+    switch (err.status) {
+      case 401:
+        return new ConnectorError(
+          "invalid_credentials",
+          `Bitbucket Cloud rejected the credentials (401) when trying to ${action}. For an access token, check that it is current and not revoked; for an API token, use it with your Atlassian account e-mail (app passwords no longer work).${said}`,
+          { internal: err.message },
+        );
+      case 403:
+        return new ConnectorError(
+          "invalid_permissions",
+          `the credentials may not ${action} (403). The token needs the scope ${scope}, and a workspace, project or repository access token works only within what it was created for.${said}`,
+          { internal: err.message },
+        );
+      case 404:
+      case 410:
+        return new ConnectorError(
+          "not_found",
+          `could not ${action}: not found (${err.status}). Check the workspace ID (the slug in bitbucket.org/<workspace>) and, if you set cloud.api_url, that it is the API's base URL (https://api.bitbucket.org/2.0).${said}`,
+          { internal: err.message },
+        );
+      default:
+        return err;
+    }
+  },
+};
+
+/** The first configured repositories, each asked for: a missing one is named. */
+async function configured(client: Requester, s: CloudSettings): Promise<CloudRepository[]> {
+  const repos = (s.repositories ?? [])
+    .slice(0, REPOS_TO_PROBE)
+    .map((slug) => ({ workspace: s.workspace, slug }));
+  for (const r of repos) {
+    try {
+      await client.json(repoPath(r), Repository, { fields: "slug,mainbranch.name" });
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) {
+        throw new ConnectorError(
+          "not_found",
+          `repository "${r.workspace}/${r.slug}" (from cloud.repositories) does not exist or is not visible to these credentials.`,
+          { internal: err.message },
+        );
+      }
+      throw err;
+    }
+  }
+  return repos;
+}
+
+/** The first item of a paged generator; the rest is not requested. */
+export async function first<T>(pages: AsyncGenerator<T>): Promise<T | undefined> {
+  const r = await pages.next();
+  await pages.return(undefined);
+  return r.done ? undefined : r.value;
+}

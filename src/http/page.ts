@@ -1,0 +1,97 @@
+import type { z } from "zod";
+import { ConnectorError } from "../errors.js";
+import type { JsonObject } from "../protocol/messages.js";
+import type { RecordBatch } from "../protocol/records.js";
+import { compact, type ScannedPage } from "./json-scan.js";
+
+/** Items parsed at once: bounds the parsed objects alive per page, however long the page. */
+export const BATCH = 1000;
+
+/**
+ * One page of a Bitbucket list, kept as the response's bytes plus where each item lies. Items
+ * are parsed and validated a batch at a time, when asked for; records are handed on as slices of
+ * the bytes. So a page costs memory in proportion to its bytes, not to a worst case of objects.
+ */
+export class Page<T> {
+  readonly count: number;
+  private readonly bytes: Buffer;
+  private readonly spans: Uint32Array;
+
+  constructor(
+    bytes: Buffer,
+    scanned: ScannedPage,
+    /** The page's other top-level members (`next`, `isLastPage`...), parsed. */
+    readonly meta: Record<string, unknown>,
+    private readonly item: z.ZodType<T>,
+    /** `GET /path`, for messages. */
+    private readonly where: string,
+  ) {
+    ({ bytes: this.bytes, spans: this.spans } = compactSpans(bytes, scanned.values));
+    this.count = this.spans.length >>> 1;
+  }
+
+  /** Items `from` to `to` (exclusive), parsed and validated; a bad one fails the page naming its field. */
+  items(from = 0, to = this.count): T[] {
+    const out: T[] = [];
+    for (let i = from; i < to; i++) {
+      const value: unknown = JSON.parse(
+        this.bytes.toString("utf8", this.spans[2 * i]!, this.spans[2 * i + 1]!),
+      );
+      const parsed = this.item.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const field = ["values", i, ...(issue?.path ?? [])].map(String).join(".");
+        throw new ConnectorError(
+          "unexpected_response",
+          `${this.where} answered with an item the connector cannot use: ${field}: ${issue?.message ?? "invalid"}`,
+        );
+      }
+      out.push(value as T);
+    }
+    return out;
+  }
+
+  /** Items in batches of at most `size`, with the record batch of the same items. */
+  *batches(context: JsonObject, size = BATCH): Generator<{ items: T[]; records: RecordBatch }> {
+    for (let from = 0; from < this.count; from += size) {
+      const to = Math.min(this.count, from + size);
+      const items = this.items(from, to);
+      yield { items, records: this.records(context, from, to, collisions(items, context)) };
+    }
+  }
+
+  /** Items `from` to `to` as records, with `context` spliced into each. */
+  records(context: JsonObject, from = 0, to = this.count, drop?: ReadonlySet<string>): RecordBatch {
+    return { bytes: this.bytes, spans: this.spans.subarray(2 * from, 2 * to), context, drop };
+  }
+}
+
+/** Context fields some item already has: left out of the items' bytes, so no key appears twice. */
+function collisions(items: unknown[], context: JsonObject): ReadonlySet<string> | undefined {
+  const found = Object.keys(context).filter((key) =>
+    items.some((it) => typeof it === "object" && it !== null && key in it),
+  );
+  return found.length > 0 ? new Set(found) : undefined;
+}
+
+/**
+ * Records must fit on one output line: a pretty-printed page (line breaks between tokens) has its
+ * items compacted into a buffer of their own. Inside JSON strings line breaks are always escaped,
+ * so a raw one anywhere between the first and the last item means such whitespace.
+ */
+function compactSpans(bytes: Buffer, spans: Uint32Array): { bytes: Buffer; spans: Uint32Array } {
+  if (spans.length === 0) return { bytes, spans };
+  const region = bytes.subarray(spans[0]!, spans[spans.length - 1]!);
+  if (region.indexOf(10) < 0 && region.indexOf(13) < 0) return { bytes, spans };
+  const parts: Buffer[] = [];
+  const out = new Uint32Array(spans.length);
+  let at = 0;
+  for (let k = 0; k < spans.length; k += 2) {
+    const part = compact(bytes.subarray(spans[k]!, spans[k + 1]!));
+    parts.push(part);
+    out[k] = at;
+    at += part.length;
+    out[k + 1] = at;
+  }
+  return { bytes: Buffer.concat(parts, at), spans: out };
+}

@@ -1,0 +1,154 @@
+import { type Dispatcher, Pool, ProxyAgent } from "undici";
+import { VERSION } from "../version.js";
+import type { Observed } from "./outcomes.js";
+import { proxyFor } from "./proxy.js";
+import { trustedCas } from "./tls.js";
+
+/** What one exchange gave: an answer with its whole body, or why there is none. */
+export type Exchange =
+  | {
+      kind: "answer";
+      status: number;
+      headers: Dispatcher.ResponseData["headers"];
+      bytes: Buffer;
+    }
+  | { kind: "failure"; failure: Extract<Observed, { kind: "failure" }>["failure"]; detail: string };
+
+export interface TransportOptions {
+  timeoutMs: number;
+  maxConcurrency: number;
+  maxResponseBytes: number;
+  /** Extra CA certificates (PEM) for this origin, on top of the system's. */
+  ca?: string | undefined;
+  /** Test seam: an undici dispatcher (e.g. MockAgent) instead of the transport's own. */
+  dispatcher?: Dispatcher;
+  /** Where proxy settings are read from (default: process.env). */
+  env?: Record<string, string | undefined>;
+}
+
+const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
+
+/**
+ * Requests to one origin over one keep-alive pool: directly, or through the proxy the
+ * environment names (CONNECT for https, with the target's TLS settings applied end to end).
+ * Every exchange is bounded: a timeout covers connect, headers and body, and a body larger than
+ * `maxResponseBytes` is abandoned as soon as it is known to be (Content-Length, or bytes read).
+ */
+export class Transport {
+  readonly proxy: string | undefined;
+  private readonly dispatcher: Dispatcher;
+  private readonly own: boolean;
+
+  constructor(
+    readonly origin: URL,
+    private readonly opts: TransportOptions,
+  ) {
+    this.proxy = opts.dispatcher ? undefined : proxyFor(origin, opts.env);
+    this.own = opts.dispatcher === undefined;
+    this.dispatcher = opts.dispatcher ?? this.build();
+  }
+
+  private build(): Dispatcher {
+    const o = this.opts;
+    const tls = {
+      timeout: o.timeoutMs,
+      rejectUnauthorized: true,
+      ...(o.ca ? { ca: trustedCas(o.ca, o.env) } : {}),
+    };
+    const common = {
+      connections: o.maxConcurrency,
+      keepAliveTimeout: 30_000,
+      headersTimeout: o.timeoutMs,
+      bodyTimeout: o.timeoutMs,
+    };
+    if (this.proxy)
+      return new ProxyAgent({
+        ...common,
+        uri: this.proxy,
+        requestTls: tls,
+        proxyTls: { timeout: o.timeoutMs },
+      });
+    return new Pool(this.origin.origin, { ...common, connect: tls });
+  }
+
+  /** One GET and its whole body. Never throws for HTTP or network outcomes; rejects only when `signal` aborts. */
+  async exchange(url: URL, authorization: string, signal: AbortSignal): Promise<Exchange> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.dispatcher.request({
+        origin: this.origin.origin,
+        method: "GET",
+        path: `${url.pathname}${url.search}`,
+        headers: { authorization, accept: "application/json", "user-agent": `source-bitbucket/${VERSION}` },
+        signal,
+      });
+    } catch (err) {
+      return failure(err, signal);
+    }
+    const declared = Number(header(res.headers, "content-length") ?? Number.NaN);
+    if (declared > this.opts.maxResponseBytes) {
+      res.body.destroy();
+      return tooLarge(this.opts.maxResponseBytes, `Content-Length ${declared}`);
+    }
+    try {
+      const bytes = await readBounded(res.body, this.opts.maxResponseBytes);
+      if (!bytes) return tooLarge(this.opts.maxResponseBytes, "the body kept coming");
+      return { kind: "answer", status: res.statusCode, headers: res.headers, bytes };
+    } catch (err) {
+      return failure(err, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.own) await this.dispatcher.close();
+  }
+
+  /** Ends every connection at once (requests in flight fail); for a sync that must stop now. */
+  async destroy(): Promise<void> {
+    if (this.own) await this.dispatcher.destroy();
+  }
+}
+
+export function header(headers: Dispatcher.ResponseData["headers"], name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The whole body, or undefined once it passes `max` bytes (the rest is not read). */
+async function readBounded(body: Dispatcher.ResponseData["body"], max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) {
+      body.destroy();
+      return undefined;
+    }
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+}
+
+function tooLarge(max: number, why: string): Exchange {
+  return { kind: "failure", failure: "too_large", detail: `${why}, more than ${max} bytes` };
+}
+
+function failure(err: unknown, signal: AbortSignal): Exchange {
+  // Aborted by the caller (timeout, a stream that stopped, a cancel): the caller decides.
+  if (signal.aborted && !(signal.reason instanceof DOMException && signal.reason.name === "TimeoutError"))
+    throw signal.reason;
+  const e = err as {
+    code?: string;
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  const code = e.code ?? e.cause?.code ?? e.name ?? "error";
+  const message = e.cause?.message ?? e.message ?? String(err);
+  if (TLS_ERRORS.test(code) || TLS_ERRORS.test(message))
+    return { kind: "failure", failure: "tls", detail: `${code}: ${message}` };
+  if (signal.aborted || e.name === "TimeoutError" || /Timeout/i.test(code))
+    return { kind: "failure", failure: "timeout", detail: "timeout" };
+  return { kind: "failure", failure: "network", detail: `${code}: ${message}` };
+}
