@@ -58,6 +58,8 @@ export const ROUTE_NAMES = [
   "dc.branches_default",
   "dc.default_branch",
   "dc.commits",
+  /** GET …/commits/{commitId} */
+  "dc.commit",
   "dc.other",
   "sim.other",
 ] as const;
