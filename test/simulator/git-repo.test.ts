@@ -35,10 +35,13 @@ const datesOf = (repo: GitRepo) => new Map(repo.reachable().map((c) => [c.id, c.
 
 describe("scripted histories", () => {
   it("are deterministic: the same script gives the same ids", () => {
-    for (const [name, build] of Object.entries(HISTORIES)) {
+    // The small ones use every feature of the plans (roots, octopus merges, open branches); the
+    // big ones only repeat them.
+    for (const name of ["linear", "twoRoots", "octopus", "missingDefault"] as const) {
+      const build = HISTORIES[name];
       const again = build();
       try {
-        expect(again.repo.branches(), name).toEqual(history(name as keyof typeof HISTORIES).repo.branches());
+        expect(again.repo.branches(), name).toEqual(history(name).repo.branches());
       } finally {
         again.repo.dispose();
       }

@@ -62,9 +62,10 @@ export class GitRepo {
     this.dir = mkdtempSync(join(tmpdir(), "bitbucket-sim-git-"));
     this.gitDir = join(this.dir, "repo.git");
     git(this.gitDir, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`]);
-    // No automatic gc: objects vanish only when a test calls gc(). (Written directly: a git
-    // process per setting costs more than the rest of creating a small repository.)
-    appendFileSync(join(this.gitDir, "config"), "[gc]\n\tauto = 0\n");
+    // No automatic gc: objects vanish only when a test calls gc(). No fsync: a test's temporary
+    // repository need not survive a power cut, and on a busy disk each fsync can take long.
+    // (Written directly: a git process per setting costs more than the rest of creating one.)
+    appendFileSync(join(this.gitDir, "config"), "[gc]\n\tauto = 0\n[core]\n\tfsync = none\n");
     live.add(this);
   }
 
