@@ -61,12 +61,17 @@ export class GitRepo {
   private constructor(defaultBranch: string) {
     this.dir = mkdtempSync(join(tmpdir(), "bitbucket-sim-git-"));
     this.gitDir = join(this.dir, "repo.git");
-    git(this.gitDir, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`]);
-    // No automatic gc: objects vanish only when a test calls gc(). No fsync: a test's temporary
-    // repository need not survive a power cut, and on a busy disk each fsync can take long.
-    // (Written directly: a git process per setting costs more than the rest of creating one.)
-    appendFileSync(join(this.gitDir, "config"), "[gc]\n\tauto = 0\n[core]\n\tfsync = none\n");
     live.add(this);
+    try {
+      git(this.gitDir, ["init", "--quiet", "--bare", `--initial-branch=${defaultBranch}`]);
+      // No automatic gc: objects vanish only when a test calls gc(). No fsync: a test's temporary
+      // repository need not survive a power cut, and on a busy disk each fsync can take long.
+      // (Written directly: a git process per setting costs more than the rest of creating one.)
+      appendFileSync(join(this.gitDir, "config"), "[gc]\n\tauto = 0\n[core]\n\tfsync = none\n");
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
   }
 
   /** An empty bare repository (no refs) whose HEAD names `defaultBranch` (default "main"). */
