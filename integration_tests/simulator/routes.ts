@@ -4,7 +4,7 @@ import type { RouteName } from "./types.js";
 
 export interface RouteMatch {
   route: RouteName;
-  /** Decoded path parameters: workspace, slug, id (Cloud); key, slug (DC). */
+  /** Decoded path parameters: workspace, slug, id (Cloud); key, slug, id (DC). */
   params: Record<string, string>;
 }
 
@@ -52,6 +52,7 @@ function dcRoute(parts: string[]): RouteMatch {
   if (slug === undefined) return { route: "dc.repos", params: { key } };
   if (sub === undefined) return { route: "dc.repo", params: { key, slug } };
   if (sub === "commits" && leaf === undefined) return { route: "dc.commits", params: { key, slug } };
+  if (sub === "commits" && leaf !== undefined) return { route: "dc.commit", params: { key, slug, id: leaf } };
   if (sub === "default-branch" && leaf === undefined)
     return { route: "dc.default_branch", params: { key, slug } };
   if (sub === "branches" && leaf === "default")

@@ -8,9 +8,7 @@ import { CloudMutator, cloudTruth, cloudTruthCount } from "./cloud/mutations.js"
 import { CloudRenderer } from "./cloud/render.js";
 import { makeCredentials, parseAuthorization } from "./credentials.js";
 import { DcApi } from "./dc/api.js";
-import { generateDcWorld } from "./dc/model.js";
-import { DcMutator, dcTruth, dcTruthCount } from "./dc/mutations.js";
-import { DcRenderer } from "./dc/render.js";
+import { makeDcDeployment } from "./dc-deployment.js";
 import { FaultQueue, faultResponse } from "./faults.js";
 import { jsonResponse, type RequestContext, type SimResponse, textResponse } from "./http-types.js";
 import { matchRoute } from "./routes.js";
@@ -47,17 +45,18 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = new SimClock();
 
   const cloudWorld = generateCloudWorld(seed, scale.spec.cloud, scale.showcase);
-  const dcWorld = generateDcWorld(seed, scale.spec.dc, scale.showcase);
-  const credentials = makeCredentials(seed, dcWorld.projects[0]?.key ?? "");
+  const dcMaxLimit = Math.max(1, opts.dcMaxLimit ?? 1000);
+  const dc = makeDcDeployment(seed, opts, scale, clock, dcMaxLimit);
+  const credentials = makeCredentials(seed, dc.world.projects[0]?.key ?? "");
   const cloudRender = new CloudRenderer(cloudWorld);
-  const dcRender = new DcRenderer(dcWorld);
   const cloudApi = new CloudApi(cloudWorld, cloudRender, credentials, {
     requestsPerHour: opts.cloudRequestsPerHour,
   });
-  const dcApi = new DcApi(dcWorld, dcRender, credentials, {
-    maxLimit: Math.max(1, opts.dcMaxLimit ?? 1000),
+  const dcApi = new DcApi(dc.world, dc.render, credentials, {
+    maxLimit: dcMaxLimit,
     defaultBranchEndpoints: opts.dcDefaultBranchEndpoints ?? ["branches/default", "default-branch"],
     contextPath,
+    backend: dc.backend,
   });
 
   const faults = new FaultQueue();
@@ -197,11 +196,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     requests: () => log.map((e) => ({ ...e })),
     injectFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
-    truth: () => ({ cloud: cloudTruth(cloudWorld, cloudRender), dc: dcTruth(dcWorld, dcRender) }),
-    truthCount: () => ({ cloud: cloudTruthCount(cloudWorld), dc: dcTruthCount(dcWorld) }),
+    truth: () => ({ cloud: cloudTruth(cloudWorld, cloudRender), dc: dc.truth() }),
+    truthCount: () => ({ cloud: cloudTruthCount(cloudWorld), dc: dc.truthCount() }),
     now: () => new Date(clock.nowMs()),
     cloud: new CloudMutator(cloudWorld, cloudRender, clock),
-    dc: new DcMutator(dcWorld, dcRender, clock),
+    dc: dc.mutations,
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;

@@ -1,6 +1,8 @@
 // Public types of the Bitbucket simulator. Other code (tests, demo, benchmark) depends on these
 // names and shapes: extend, do not change.
 
+import type { CommitOrder, GitRepo } from "./git/repo.js";
+
 export type PrState = "OPEN" | "MERGED" | "DECLINED" | "SUPERSEDED";
 export const PR_STATES: readonly PrState[] = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"];
 
@@ -39,6 +41,28 @@ export interface SimulatorOptions {
   dcMaxLimit?: number;
   /** Per-credential budget in a rolling hour; past it Cloud answers 429 text/plain without Retry-After. */
   cloudRequestsPerHour?: number;
+  /**
+   * Serve Data Center from real git repositories instead of the synthetic projects (Cloud is
+   * unchanged). `dcMaxLimit` is the page cap here too.
+   */
+  dcGit?: DcGitOptions;
+}
+
+/** A repository of the git-backed Data Center mode. */
+export interface DcGitRepositoryOption {
+  /** Project key. Projects are defined in order of first mention (the HTTP access token reads the first). */
+  project: string;
+  slug: string;
+  /** Not copied: moves on it show in the next response. The caller disposes of it. */
+  repo: GitRepo;
+  /** Default: the key. Projects are listed by name. */
+  projectName?: string;
+}
+
+export interface DcGitOptions {
+  repositories: DcGitRepositoryOption[];
+  /** Order of `GET …/commits`: "default" (`git rev-list`), "date" (`--date-order`), "topo" (`--topo-order`). Default "default". */
+  order?: CommitOrder;
 }
 
 export const ROUTE_NAMES = [
@@ -58,6 +82,8 @@ export const ROUTE_NAMES = [
   "dc.branches_default",
   "dc.default_branch",
   "dc.commits",
+  /** GET …/commits/{commitId} */
+  "dc.commit",
   "dc.other",
   "sim.other",
 ] as const;

@@ -362,6 +362,23 @@ describe("DC commits", () => {
     ).toBe(200);
   });
 
+  it("serves one commit by id or ref, as the list does; 404 NoSuchCommitException when unknown", async () => {
+    const url = `${repoUrl("PLAT", "api-gateway")}`;
+    const page = await get<DcPage>(`${url}/commits?limit=2`, dcAdmin(sim));
+    const [newest, second] = page.json.values;
+    const one = await get<Json>(`${url}/commits/${String(second?.id)}`, dcAdmin(sim));
+    expect(one.status).toBe(200);
+    expect(one.json).toEqual(second);
+    expect((await get<Json>(`${url}/commits/master`, dcAdmin(sim))).json).toEqual(newest);
+    const bogus = await get<DcErrors>(
+      `${url}/commits/0123456789abcdef0123456789abcdef01234567`,
+      dcAdmin(sim),
+    );
+    expect(bogus.status).toBe(404);
+    expect(exception(bogus)).toBe("com.atlassian.bitbucket.commit.NoSuchCommitException");
+    expect(sim.stats().byRoute["dc.commit"]).toBe(3);
+  });
+
   it("truth covers every non-empty repository's default branch", () => {
     const repos = sim.dc.repositories();
     const t = sim.truth().dc;

@@ -1,6 +1,6 @@
 import { NS_DC_COMMIT } from "../commit-ids.js";
 import type { PresentedAuth } from "../credentials.js";
-import { intParam, jsonResponse, type RequestContext, type SimResponse } from "../http-types.js";
+import type { RequestContext, SimResponse } from "../http-types.js";
 import type { RouteMatch } from "../routes.js";
 import type { SimCredentials } from "../types.js";
 import { type Chain, chainLength, commitAt, commonPrefix, walkBack } from "./history.js";
@@ -12,6 +12,17 @@ import {
   isEmptyRepository,
 } from "./model.js";
 import type { DcRenderer } from "./render.js";
+import {
+  EX,
+  errors,
+  type Json,
+  noSuchBranch,
+  noSuchCommit,
+  notFound,
+  ok,
+  page,
+  paging,
+} from "./responses.js";
 
 // Bitbucket Data Center REST API 1.0, the parts a commits connector touches: projects, repos,
 // default branch (two endpoints, legacy and new), commits with since/until. Behaviours reproduced:
@@ -19,7 +30,6 @@ import type { DcRenderer } from "./render.js";
 // cap on limit, 204 for empty repositories, 404 NoSuchCommitException for unknown since/until,
 // 401 AuthorisationException for authenticated-but-not-permitted reads.
 
-type Json = Record<string, unknown>;
 type Scope = { kind: "all" } | { kind: "project"; key: string } | { kind: "none" };
 
 interface DcPrincipal {
@@ -27,24 +37,8 @@ interface DcPrincipal {
   scope: Scope;
 }
 
-const CONTENT_TYPE = "application/json;charset=UTF-8";
-const EX = "com.atlassian.bitbucket";
-
-const errors = (status: number, message: string, exceptionName: string | null): SimResponse =>
-  jsonResponse(status, { errors: [{ context: null, message, exceptionName }] }, CONTENT_TYPE);
-
-const ok = (body: unknown): SimResponse => jsonResponse(200, body, CONTENT_TYPE);
-
 const notPermitted = () =>
   errors(401, "You are not permitted to access this resource", `${EX}.AuthorisationException`);
-const notFound = () => errors(404, "Not Found", null);
-
-const noSuchCommit = (ref: string, repo: DcRepository) =>
-  errors(
-    404,
-    `Commit '${ref}' does not exist in repository '${repo.slug}'.`,
-    `${EX}.commit.NoSuchCommitException`,
-  );
 
 function byName(a: { name: string }, b: { name: string }): number {
   const x = a.name.toLowerCase();
@@ -52,10 +46,20 @@ function byName(a: { name: string }, b: { name: string }): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/**
+ * Answers a repository's git routes (default branch, branches, commits) from somewhere else than
+ * the synthetic chains: the git-backed mode. Called after auth and the repository lookup;
+ * undefined leaves the route to DcApi.
+ */
+export interface DcRepositoryBackend {
+  handle(ctx: RequestContext, match: RouteMatch, repo: DcRepository, base: string): SimResponse | undefined;
+}
+
 export interface DcApiOptions {
   maxLimit: number;
   defaultBranchEndpoints: ("branches/default" | "default-branch")[];
   contextPath: string;
+  backend?: DcRepositoryBackend;
 }
 
 export class DcApi {
@@ -179,6 +183,8 @@ export class DcApi {
         `${EX}.repository.NoSuchRepositoryException`,
       );
     }
+    const answer = this.opts.backend?.handle(ctx, match, repo, base);
+    if (answer) return answer;
     switch (match.route) {
       case "dc.repo":
         return ok(this.render.repository(base, repo));
@@ -189,39 +195,20 @@ export class DcApi {
         return this.branches(ctx, repo);
       case "dc.commits":
         return this.commits(ctx, base, repo);
+      case "dc.commit":
+        return this.commit(base, repo, match.params.id ?? "");
       default:
         return notFound();
     }
   }
 
-  private paging(ctx: RequestContext): { start: number; limit: number } {
-    const start = intParam(ctx.query, "start", 0);
-    const limit = intParam(ctx.query, "limit", 25);
-    return {
-      start: Number.isFinite(start) ? start : 0,
-      limit: Math.min(this.opts.maxLimit, Number.isFinite(limit) && limit > 0 ? limit : 25),
-    };
-  }
-
-  /**
-   * A page over an offset space that includes items the caller may not see: they use up offsets
-   * but are left out of `values`, so `size` can be below `limit` (even 0) on a page that is not last.
-   */
   private page<T>(
     ctx: RequestContext,
     all: T[],
     visible: (t: T) => boolean,
     render: (t: T) => Json,
   ): SimResponse {
-    const { start, limit } = this.paging(ctx);
-    const values = all
-      .slice(start, start + limit)
-      .filter(visible)
-      .map(render);
-    const isLastPage = start + limit >= all.length;
-    const body: Json = { size: values.length, limit, isLastPage, values, start };
-    if (!isLastPage) body.nextPageStart = start + limit;
-    return ok(body);
+    return page(ctx, this.opts.maxLimit, all, visible, render);
   }
 
   private defaultBranch(repo: DcRepository, legacy: boolean): SimResponse {
@@ -229,11 +216,7 @@ export class DcApi {
     const chain = repo.branches.get(repo.defaultBranch);
     const head = chain ? commitAt(chain, chainLength(chain) - 1) : undefined;
     if (!head) {
-      return errors(
-        404,
-        `refs/heads/${repo.defaultBranch} is set as the default branch, but this branch does not exist`,
-        `${EX}.repository.NoSuchBranchException`,
-      );
+      return noSuchBranch(repo.defaultBranch);
     }
     if (legacy) return ok(this.render.branch(repo, repo.defaultBranch, head));
     return ok({ id: `refs/heads/${repo.defaultBranch}`, displayId: repo.defaultBranch, type: "BRANCH" });
@@ -265,8 +248,20 @@ export class DcApi {
     return chainToCommit(repo, key.major, key.minor);
   }
 
+  /** GET …/commits/{commitId}: one commit, by id or ref. */
+  private commit(base: string, repo: DcRepository, ref: string): SimResponse {
+    const chain = this.resolve(repo, ref);
+    let found: Json | undefined;
+    if (chain) {
+      walkBack(chain, chainLength(chain) - 1, 1, (c, _pos, parent) => {
+        found = this.render.commit(base, repo, c, parent);
+      });
+    }
+    return found ? ok(found) : noSuchCommit(ref, repo.slug);
+  }
+
   private commits(ctx: RequestContext, base: string, repo: DcRepository): SimResponse {
-    const { start, limit } = this.paging(ctx);
+    const { start, limit } = paging(ctx, this.opts.maxLimit);
     const emptyPage = () => ok({ size: 0, limit, isLastPage: true, values: [], start });
     const ignoreMissing = ctx.query.get("ignoreMissing") === "true";
     const untilRef = ctx.query.get("until") || undefined;
@@ -275,15 +270,16 @@ export class DcApi {
     if (untilRef === undefined) {
       if (isEmptyRepository(repo)) return emptyPage();
       until = repo.branches.get(repo.defaultBranch);
-      if (!until) return ignoreMissing ? emptyPage() : noSuchCommit(`refs/heads/${repo.defaultBranch}`, repo);
+      if (!until)
+        return ignoreMissing ? emptyPage() : noSuchCommit(`refs/heads/${repo.defaultBranch}`, repo.slug);
     } else {
       until = this.resolve(repo, untilRef);
-      if (!until) return ignoreMissing ? emptyPage() : noSuchCommit(untilRef, repo);
+      if (!until) return ignoreMissing ? emptyPage() : noSuchCommit(untilRef, repo.slug);
     }
     let excluded = 0;
     if (sinceRef !== undefined) {
       const since = this.resolve(repo, sinceRef);
-      if (!since) return ignoreMissing ? emptyPage() : noSuchCommit(sinceRef, repo);
+      if (!since) return ignoreMissing ? emptyPage() : noSuchCommit(sinceRef, repo.slug);
       excluded = commonPrefix(until, since);
     }
     const length = chainLength(until);

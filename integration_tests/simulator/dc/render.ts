@@ -27,7 +27,8 @@ export class DcRenderer {
     return generationTimestamp(this.world.seed, repo.no, g, c.gen, c.idx);
   }
 
-  private user(base: string, p: Person): Json {
+  /** A Bitbucket user object (what a commit author with an account is rendered as). */
+  user(base: string, p: Person): Json {
     return {
       name: p.nickname,
       emailAddress: p.email,
