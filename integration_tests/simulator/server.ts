@@ -11,7 +11,7 @@ import { DcApi } from "./dc/api.js";
 import { generateDcWorld } from "./dc/model.js";
 import { DcMutator, dcTruth, dcTruthCount } from "./dc/mutations.js";
 import { DcRenderer } from "./dc/render.js";
-import { FaultQueue, faultResponse } from "./faults.js";
+import { cannedResponse, FaultQueue } from "./faults.js";
 import { jsonResponse, type RequestContext, type SimResponse, textResponse } from "./http-types.js";
 import { matchRoute } from "./routes.js";
 import { resolveScale } from "./scale.js";
@@ -104,7 +104,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (credentialId !== undefined) entry.credentialId = credentialId;
     log.push(entry);
 
-    const fault = faults.take(match.route, rawPath);
+    const fault = faults.take(match, rawPath);
     if (fault) entry.fault = fault.kind;
     // A hung request never answers; close() tears its socket down.
     if (fault?.kind === "hang") return;
@@ -121,7 +121,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (fault?.kind === "reset") {
       response = { status: 0, headers: {} }; // never sent: the socket is destroyed below
     } else if (fault && fault.kind !== "truncate") {
-      response = faultResponse(fault.kind, deployment, fault.retryAfterSeconds ?? 1);
+      response = cannedResponse(fault, deployment);
     } else {
       try {
         response =

@@ -85,11 +85,18 @@ export type FaultKind =
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
   route?: RouteName | RegExp;
+  /**
+   * Only requests about this repository: "workspace/slug" (Cloud) or "PROJECT/slug" (DC), compared
+   * with the decoded path parameters, so routes without a repository (lists of them) never match.
+   */
+  repository?: string;
   kind: FaultKind;
   /** Default 1; Infinity never clears. */
   times?: number;
   /** For the Retry-After kinds (default 1). */
   retryAfterSeconds?: number;
+  /** A Retry-After header sent verbatim ("-1", "soon", "99999999999") with any status-only kind. */
+  retryAfter?: string;
 }
 
 export interface SimRequestLog {
