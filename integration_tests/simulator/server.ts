@@ -12,9 +12,11 @@ import { generateDcWorld } from "./dc/model.js";
 import { DcMutator, dcTruth, dcTruthCount } from "./dc/mutations.js";
 import { DcRenderer } from "./dc/render.js";
 import { cannedResponse, FaultQueue } from "./faults.js";
+import { hostileResponse, isHostileFault } from "./hostile.js";
 import { jsonResponse, type RequestContext, type SimResponse, textResponse } from "./http-types.js";
 import { matchRoute } from "./routes.js";
 import { resolveScale } from "./scale.js";
+import { closeSignal, sendStream } from "./streaming.js";
 import {
   ROUTE_NAMES,
   type RouteName,
@@ -69,6 +71,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const respond = (res: http.ServerResponse, r: SimResponse): void => {
     if (res.destroyed) return;
+    if (r.stream) {
+      sendStream(res, r.status, r.headers, r.stream);
+      return;
+    }
     const headers: Record<string, string> = { ...r.headers };
     if (r.body !== undefined) headers["content-length"] = String(Buffer.byteLength(r.body));
     res.writeHead(r.status, headers);
@@ -117,25 +123,30 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       origin: `${scheme}://${req.headers.host ?? "localhost"}`,
       auth,
     };
+    const answer = (c: RequestContext): SimResponse => {
+      try {
+        return deployment === "cloud"
+          ? cloudApi.handle(c, match)
+          : deployment === "dc"
+            ? dcApi.handle(c, match)
+            : textResponse(
+                404,
+                `Not a Bitbucket API path. Cloud: /2.0, Data Center: ${contextPath}/rest/api/1.0`,
+              );
+      } catch (e) {
+        return jsonResponse(500, { error: `simulator bug: ${e instanceof Error ? e.stack : String(e)}` });
+      }
+    };
     let response: SimResponse;
     if (fault?.kind === "reset") {
       response = { status: 0, headers: {} }; // never sent: the socket is destroyed below
+    } else if (fault && isHostileFault(fault.kind)) {
+      const signal = closeSignal(res);
+      response = await hostileResponse(fault, { deployment, ctx, signal, answer });
     } else if (fault && fault.kind !== "truncate") {
       response = cannedResponse(fault, deployment);
     } else {
-      try {
-        response =
-          deployment === "cloud"
-            ? cloudApi.handle(ctx, match)
-            : deployment === "dc"
-              ? dcApi.handle(ctx, match)
-              : textResponse(
-                  404,
-                  `Not a Bitbucket API path. Cloud: /2.0, Data Center: ${contextPath}/rest/api/1.0`,
-                );
-      } catch (e) {
-        response = jsonResponse(500, { error: `simulator bug: ${e instanceof Error ? e.stack : String(e)}` });
-      }
+      response = answer(ctx);
     }
     // The latency is the whole time to answer, building the answer included (as a server's
     // response time is), rather than a delay before starting to build it.

@@ -80,7 +80,18 @@ export type FaultKind =
   | "hang"
   | "html-200"
   /** 404 as for a repository deleted after it was listed. */
-  | "404-gone";
+  | "404-gone"
+  // A hostile server (README "Hostile faults"): slow, endless, huge or tampered answers.
+  /** The API's answer after `delayMs` with nothing sent before it. */
+  | "slow-headers"
+  /** The API's status, headers and Content-Length at once, then the body `chunkBytes` every `intervalMs`. */
+  | "slow-body"
+  /** 200 and a page that never ends: a valid JSON prefix, then commit objects forever. */
+  | "endless-body"
+  /** 200 and one last page of at least `bytes` of valid JSON (commits with 1 MiB messages). */
+  | "huge-page"
+  /** 200 and one last page of `count` minimal valid commit objects. */
+  | "many-values";
 
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
@@ -97,6 +108,18 @@ export interface FaultSpec {
   retryAfterSeconds?: number;
   /** A Retry-After header sent verbatim ("-1", "soon", "99999999999") with any status-only kind. */
   retryAfter?: string;
+  /** slow-headers: how long before the answer starts (default 10,000). */
+  delayMs?: number;
+  /** slow-body (default 1,000) and endless-body (default 0: as fast as the client reads): pause between writes. */
+  intervalMs?: number;
+  /** slow-body: bytes per write (default 1). */
+  chunkBytes?: number;
+  /** huge-page: the least size of the body (default 64 MiB). */
+  bytes?: number;
+  /** many-values: how many values (default 1,000,000). */
+  count?: number;
+  /** huge-page and many-values: send no Content-Length (chunked) instead of the exact one. */
+  chunked?: boolean;
 }
 
 export interface SimRequestLog {
