@@ -14,6 +14,9 @@ export class FaultQueue {
   private faults: ActiveFault[] = [];
 
   add(spec: FaultSpec): void {
+    // Said at injection rather than as a 500 in the middle of a test run.
+    if (spec.kind === "corrupt-value" && spec.field === undefined)
+      throw new Error("corrupt-value needs a field");
     const times = spec.times ?? 1;
     if (!(times > 0)) return;
     this.faults.push({ spec, remaining: times });

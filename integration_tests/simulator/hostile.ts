@@ -1,5 +1,6 @@
 import { endlessBody, hugePage, manyValues } from "./big-bodies.js";
 import type { RequestContext, SimResponse } from "./http-types.js";
+import { corruptValue, deepNesting, endlessPages } from "./page-tampering.js";
 import { slowBody, slowHeaders } from "./slow-answers.js";
 import type { FaultKind, FaultSpec } from "./types.js";
 
@@ -21,6 +22,9 @@ const HOSTILE_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   "endless-body",
   "huge-page",
   "many-values",
+  "endless-pages",
+  "deep-nesting",
+  "corrupt-value",
 ]);
 
 export const isHostileFault = (kind: FaultKind): boolean => HOSTILE_KINDS.has(kind);
@@ -39,6 +43,12 @@ export async function hostileResponse(spec: FaultSpec, r: HostileRequest): Promi
       return hugePage(deployment, ctx, spec, signal);
     case "many-values":
       return manyValues(deployment, ctx, spec, signal);
+    case "endless-pages":
+      return endlessPages(deployment, ctx, r.answer);
+    case "deep-nesting":
+      return deepNesting(real(), spec);
+    case "corrupt-value":
+      return corruptValue(real(), spec);
     default:
       throw new Error(`fault ${spec.kind} is not a hostile fault`);
   }

@@ -91,7 +91,13 @@ export type FaultKind =
   /** 200 and one last page of at least `bytes` of valid JSON (commits with 1 MiB messages). */
   | "huge-page"
   /** 200 and one last page of `count` minimal valid commit objects. */
-  | "many-values";
+  | "many-values"
+  /** Pages that never end: Cloud the first page again with a `next` to page n+1; DC never `isLastPage`. */
+  | "endless-pages"
+  /** The API's page with `depth` nested objects in one value's `field`. */
+  | "deep-nesting"
+  /** The API's page with one value's `field` set to `value`, or removed when `value` is undefined. */
+  | "corrupt-value";
 
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
@@ -120,6 +126,14 @@ export interface FaultSpec {
   count?: number;
   /** huge-page and many-values: send no Content-Length (chunked) instead of the exact one. */
   chunked?: boolean;
+  /** deep-nesting: how many objects deep (default 100,000). */
+  depth?: number;
+  /** deep-nesting, corrupt-value: which element of `values` (default 0). */
+  valueIndex?: number;
+  /** deep-nesting (default "nested"), corrupt-value (required): a dotted path in that value. */
+  field?: string;
+  /** corrupt-value: the JSON value to put there; undefined removes the field. */
+  value?: unknown;
 }
 
 export interface SimRequestLog {
