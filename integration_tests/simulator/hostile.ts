@@ -1,6 +1,7 @@
 import { endlessBody, hugePage, manyValues } from "./big-bodies.js";
 import type { RequestContext, SimResponse } from "./http-types.js";
 import { corruptValue, deepNesting, endlessPages } from "./page-tampering.js";
+import { echoError, echoInPage } from "./request-echo.js";
 import { slowBody, slowHeaders } from "./slow-answers.js";
 import type { FaultKind, FaultSpec } from "./types.js";
 
@@ -10,6 +11,8 @@ import type { FaultKind, FaultSpec } from "./types.js";
 export interface HostileRequest {
   deployment: "cloud" | "dc" | "sim";
   ctx: RequestContext;
+  /** The request line and headers as received. */
+  head: string;
   /** Aborts when the connection closes: streams and waits stop with it. */
   signal: AbortSignal;
   /** The API's own answer (authentication included) to this or an altered request. */
@@ -25,6 +28,8 @@ const HOSTILE_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>([
   "endless-pages",
   "deep-nesting",
   "corrupt-value",
+  "echo-error",
+  "echo-200",
 ]);
 
 export const isHostileFault = (kind: FaultKind): boolean => HOSTILE_KINDS.has(kind);
@@ -49,6 +54,10 @@ export async function hostileResponse(spec: FaultSpec, r: HostileRequest): Promi
       return deepNesting(real(), spec);
     case "corrupt-value":
       return corruptValue(real(), spec);
+    case "echo-error":
+      return echoError(deployment, spec, r.head);
+    case "echo-200":
+      return echoInPage(real(), spec, r.head);
     default:
       throw new Error(`fault ${spec.kind} is not a hostile fault`);
   }

@@ -14,6 +14,7 @@ import { DcRenderer } from "./dc/render.js";
 import { cannedResponse, FaultQueue } from "./faults.js";
 import { hostileResponse, isHostileFault } from "./hostile.js";
 import { jsonResponse, type RequestContext, type SimResponse, textResponse } from "./http-types.js";
+import { requestHead } from "./request-echo.js";
 import { matchRoute } from "./routes.js";
 import { resolveScale } from "./scale.js";
 import { closeSignal, sendStream } from "./streaming.js";
@@ -142,7 +143,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       response = { status: 0, headers: {} }; // never sent: the socket is destroyed below
     } else if (fault && isHostileFault(fault.kind)) {
       const signal = closeSignal(res);
-      response = await hostileResponse(fault, { deployment, ctx, signal, answer });
+      response = await hostileResponse(fault, { deployment, ctx, head: requestHead(req), signal, answer });
     } else if (fault && fault.kind !== "truncate") {
       response = cannedResponse(fault, deployment);
     } else {

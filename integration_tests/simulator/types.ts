@@ -97,7 +97,11 @@ export type FaultKind =
   /** The API's page with `depth` nested objects in one value's `field`. */
   | "deep-nesting"
   /** The API's page with one value's `field` set to `value`, or removed when `value` is undefined. */
-  | "corrupt-value";
+  | "corrupt-value"
+  /** An error (`status`, default 400) whose message is the request line and headers, Authorization included. */
+  | "echo-error"
+  /** The API's page with the request line and headers in one value's `field` and in a top-level `request`. */
+  | "echo-200";
 
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
@@ -128,12 +132,14 @@ export interface FaultSpec {
   chunked?: boolean;
   /** deep-nesting: how many objects deep (default 100,000). */
   depth?: number;
-  /** deep-nesting, corrupt-value: which element of `values` (default 0). */
+  /** deep-nesting, corrupt-value, echo-200: which element of `values` (default 0). */
   valueIndex?: number;
-  /** deep-nesting (default "nested"), corrupt-value (required): a dotted path in that value. */
+  /** deep-nesting (default "nested"), corrupt-value (required), echo-200 (default "message"): a dotted path in that value. */
   field?: string;
   /** corrupt-value: the JSON value to put there; undefined removes the field. */
   value?: unknown;
+  /** echo-error: the status (default 400). */
+  status?: number;
 }
 
 export interface SimRequestLog {
