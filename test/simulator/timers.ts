@@ -28,7 +28,7 @@ export function watchTimers(): TimerWatch {
 }
 
 /** Waits until `check` holds (polling between turns of the event loop), or fails after `ms`. */
-export async function eventually(check: () => boolean, ms = 300): Promise<void> {
+export async function eventually(check: () => boolean, ms = 2000): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error("condition not met in time");
