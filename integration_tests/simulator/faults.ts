@@ -1,5 +1,6 @@
 import type { SimResponse } from "./http-types.js";
-import type { FaultKind, FaultSpec, RouteName } from "./types.js";
+import type { RouteMatch } from "./routes.js";
+import type { FaultKind, FaultSpec } from "./types.js";
 
 // Injected faults: transport and gateway failures a connector must survive. They are consumed in
 // insertion order by matching requests, before authentication.
@@ -13,6 +14,9 @@ export class FaultQueue {
   private faults: ActiveFault[] = [];
 
   add(spec: FaultSpec): void {
+    // Said at injection rather than as a 500 in the middle of a test run.
+    if (spec.kind === "corrupt-value" && spec.field === undefined)
+      throw new Error("corrupt-value needs a field");
     const times = spec.times ?? 1;
     if (!(times > 0)) return;
     this.faults.push({ spec, remaining: times });
@@ -23,11 +27,12 @@ export class FaultQueue {
   }
 
   /** The fault that answers this request, if any (and uses up one of its times). */
-  take(route: RouteName, pathWithQuery: string): FaultSpec | undefined {
+  take(match: RouteMatch, pathWithQuery: string): FaultSpec | undefined {
     const i = this.faults.findIndex((f) => {
+      if (f.spec.repository !== undefined && f.spec.repository !== repositoryOf(match)) return false;
       const r = f.spec.route;
       if (r === undefined) return true;
-      if (typeof r === "string") return r === route;
+      if (typeof r === "string") return r === match.route;
       r.lastIndex = 0;
       return r.test(pathWithQuery);
     });
@@ -38,6 +43,13 @@ export class FaultQueue {
     if (fault.remaining <= 0) this.faults.splice(i, 1);
     return fault.spec;
   }
+}
+
+/** "workspace/slug" or "PROJECT/slug" for routes about one repository. */
+function repositoryOf(match: RouteMatch): string | undefined {
+  const { workspace, key, slug } = match.params;
+  const owner = workspace ?? key;
+  return owner !== undefined && slug !== undefined ? `${owner}/${slug}` : undefined;
 }
 
 const LOGIN_PAGE = `<!DOCTYPE html>
@@ -141,4 +153,11 @@ export function faultResponse(
     default:
       throw new Error(`fault ${kind} has no canned response`);
   }
+}
+
+/** A canned answer, with the spec's verbatim Retry-After when it has one. */
+export function cannedResponse(spec: FaultSpec, deployment: "cloud" | "dc" | "sim"): SimResponse {
+  const r = faultResponse(spec.kind, deployment, spec.retryAfterSeconds ?? 1);
+  if (spec.retryAfter === undefined) return r;
+  return { ...r, headers: { ...r.headers, "retry-after": spec.retryAfter } };
 }

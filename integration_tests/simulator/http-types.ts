@@ -6,6 +6,12 @@ export interface SimResponse {
   headers: Record<string, string>;
   /** Absent for 204 and friends. */
   body?: string;
+  /**
+   * A body written as it is produced, instead of `body`, with `headers` as given (no
+   * Content-Length added): for bodies too big to hold or that never end. It should stop when the
+   * signal it was made with aborts.
+   */
+  stream?: AsyncIterable<Buffer>;
 }
 
 export interface RequestContext {

@@ -31,6 +31,8 @@ export { buildHistory, Timeline } from "./git/history-builder.js";
 export type { MergeOptions, PushOptions } from "./git/moves.js";
 export type { BranchChange, CommitOrder, ReachableCommit, WalkOptions } from "./git/repo.js";
 export { COMMIT_ORDERS, GitRepo } from "./git/repo.js";
+export type { ProxiedRequest, ProxyOptions, TestProxy } from "./proxy.js";
+export { startProxy } from "./proxy.js";
 export { BENCH_SCALE, SMALL_SCALE, scaleForTotals } from "./scale.js";
 export { startSimulator } from "./server.js";
 export type {

@@ -9,10 +9,13 @@ import { CloudRenderer } from "./cloud/render.js";
 import { makeCredentials, parseAuthorization } from "./credentials.js";
 import { DcApi } from "./dc/api.js";
 import { makeDcDeployment } from "./dc-deployment.js";
-import { FaultQueue, faultResponse } from "./faults.js";
+import { cannedResponse, FaultQueue } from "./faults.js";
+import { hostileResponse, isHostileFault } from "./hostile.js";
 import { jsonResponse, type RequestContext, type SimResponse, textResponse } from "./http-types.js";
+import { requestHead } from "./request-echo.js";
 import { matchRoute } from "./routes.js";
 import { resolveScale } from "./scale.js";
+import { closeSignal, sendStream } from "./streaming.js";
 import {
   ROUTE_NAMES,
   type RouteName,
@@ -68,6 +71,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const respond = (res: http.ServerResponse, r: SimResponse): void => {
     if (res.destroyed) return;
+    if (r.stream) {
+      sendStream(res, r.status, r.headers, r.stream);
+      return;
+    }
     // The server's clock is the simulated one: a client that reads Date sees the same time as the data.
     const headers: Record<string, string> = { date: new Date(clock.nowMs()).toUTCString(), ...r.headers };
     if (r.body !== undefined) headers["content-length"] = String(Buffer.byteLength(r.body));
@@ -104,7 +111,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (credentialId !== undefined) entry.credentialId = credentialId;
     log.push(entry);
 
-    const fault = faults.take(match.route, rawPath);
+    const fault = faults.take(match, rawPath);
     if (fault) entry.fault = fault.kind;
     // A hung request never answers; close() tears its socket down.
     if (fault?.kind === "hang") return;
@@ -117,25 +124,30 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       origin: `${scheme}://${req.headers.host ?? "localhost"}`,
       auth,
     };
+    const answer = (c: RequestContext): SimResponse => {
+      try {
+        return deployment === "cloud"
+          ? cloudApi.handle(c, match)
+          : deployment === "dc"
+            ? dcApi.handle(c, match)
+            : textResponse(
+                404,
+                `Not a Bitbucket API path. Cloud: /2.0, Data Center: ${contextPath}/rest/api/1.0`,
+              );
+      } catch (e) {
+        return jsonResponse(500, { error: `simulator bug: ${e instanceof Error ? e.stack : String(e)}` });
+      }
+    };
     let response: SimResponse;
     if (fault?.kind === "reset") {
       response = { status: 0, headers: {} }; // never sent: the socket is destroyed below
+    } else if (fault && isHostileFault(fault.kind)) {
+      const signal = closeSignal(res);
+      response = await hostileResponse(fault, { deployment, ctx, head: requestHead(req), signal, answer });
     } else if (fault && fault.kind !== "truncate") {
-      response = faultResponse(fault.kind, deployment, fault.retryAfterSeconds ?? 1);
+      response = cannedResponse(fault, deployment);
     } else {
-      try {
-        response =
-          deployment === "cloud"
-            ? cloudApi.handle(ctx, match)
-            : deployment === "dc"
-              ? dcApi.handle(ctx, match)
-              : textResponse(
-                  404,
-                  `Not a Bitbucket API path. Cloud: /2.0, Data Center: ${contextPath}/rest/api/1.0`,
-                );
-      } catch (e) {
-        response = jsonResponse(500, { error: `simulator bug: ${e instanceof Error ? e.stack : String(e)}` });
-      }
+      response = answer(ctx);
     }
     // The latency is the whole time to answer, building the answer included (as a server's
     // response time is), rather than a delay before starting to build it.

@@ -106,16 +106,66 @@ export type FaultKind =
   | "hang"
   | "html-200"
   /** 404 as for a repository deleted after it was listed. */
-  | "404-gone";
+  | "404-gone"
+  // A hostile server (README "Hostile faults"): slow, endless, huge or tampered answers.
+  /** The API's answer after `delayMs` with nothing sent before it. */
+  | "slow-headers"
+  /** The API's status, headers and Content-Length at once, then the body `chunkBytes` every `intervalMs`. */
+  | "slow-body"
+  /** 200 and a page that never ends: a valid JSON prefix, then commit objects forever. */
+  | "endless-body"
+  /** 200 and one last page of at least `bytes` of valid JSON (commits with 1 MiB messages). */
+  | "huge-page"
+  /** 200 and one last page of `count` minimal valid commit objects. */
+  | "many-values"
+  /** Pages that never end: Cloud the first page again with a `next` to page n+1; DC never `isLastPage`. */
+  | "endless-pages"
+  /** The API's page with `depth` nested objects in one value's `field`. */
+  | "deep-nesting"
+  /** The API's page with one value's `field` set to `value`, or removed when `value` is undefined. */
+  | "corrupt-value"
+  /** An error (`status`, default 400) whose message is the request line and headers, Authorization included. */
+  | "echo-error"
+  /** The API's page with the request line and headers in one value's `field` and in a top-level `request`. */
+  | "echo-200";
 
 export interface FaultSpec {
   /** A route name, or a RegExp tested against the path with its query string. Omitted: every request. */
   route?: RouteName | RegExp;
+  /**
+   * Only requests about this repository: "workspace/slug" (Cloud) or "PROJECT/slug" (DC), compared
+   * with the decoded path parameters, so routes without a repository (lists of them) never match.
+   */
+  repository?: string;
   kind: FaultKind;
   /** Default 1; Infinity never clears. */
   times?: number;
   /** For the Retry-After kinds (default 1). */
   retryAfterSeconds?: number;
+  /** A Retry-After header sent verbatim ("-1", "soon", "99999999999") with any status-only kind. */
+  retryAfter?: string;
+  /** slow-headers: how long before the answer starts (default 10,000). */
+  delayMs?: number;
+  /** slow-body (default 1,000) and endless-body (default 0: as fast as the client reads): pause between writes. */
+  intervalMs?: number;
+  /** slow-body: bytes per write (default 1). */
+  chunkBytes?: number;
+  /** huge-page: the least size of the body (default 64 MiB). */
+  bytes?: number;
+  /** many-values: how many values (default 1,000,000). */
+  count?: number;
+  /** huge-page and many-values: send no Content-Length (chunked) instead of the exact one. */
+  chunked?: boolean;
+  /** deep-nesting: how many objects deep (default 100,000). */
+  depth?: number;
+  /** deep-nesting, corrupt-value, echo-200: which element of `values` (default 0). */
+  valueIndex?: number;
+  /** deep-nesting (default "nested"), corrupt-value (required), echo-200 (default "message"): a dotted path in that value. */
+  field?: string;
+  /** corrupt-value: the JSON value to put there; undefined removes the field. */
+  value?: unknown;
+  /** echo-error: the status (default 400). */
+  status?: number;
 }
 
 export interface SimRequestLog {
