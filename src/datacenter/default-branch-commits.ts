@@ -343,7 +343,7 @@ class DcDefaultBranchCommits implements Stream<DcRepository, DcBranchState> {
         if (batchSize(kept) > 0) yield { kind: "records", batch: kept };
       }
       if (!head) return; // nothing reachable: leave the state as it was
-      start = frontier && floor !== undefined && frontier.allBefore(floor) ? undefined : at.nextStart;
+      start = frontier && floor !== undefined && frontier.mayStop(floor) ? undefined : at.nextStart;
       if (start !== undefined && at.page.count > 0) {
         const saved = frontier?.save();
         const pending: Pending = {

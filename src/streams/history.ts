@@ -21,12 +21,19 @@ export const CLOCK_SLOP_MS = 7 * 24 * 3600 * 1000;
  * listed yet (the frontier), or an ancestor of one: the listed commits are the head plus commits
  * reached from it. Under the assumption above, every such commit is committed no later than
  * (a listed child's commit time + CLOCK_SLOP_MS). So once every frontier commit's bound is
- * before the floor, the rest of the listing is older: the walk stops. Where it cannot know (a
- * frontier bound at or after the floor) it reads on. The position in the listing is never used.
+ * before the floor, the rest of the listing is older. The position in the listing is never used.
+ *
+ * A bad clock can break the assumption. A commit listed later than its bound shows it; from then
+ * on this walk never stops early. And the walk stops only after one more page confirms what the
+ * frontier says: the commit that breaks the assumption is the parent of one just listed, and in
+ * every order a server uses it is listed right after it, so an isolated bad clock is caught.
  */
 export class Frontier {
   private readonly listed = new Set<string>();
   private readonly bounds: Map<string, number>;
+  /** False once a listed commit broke the assumption: the walk then reads to its end. */
+  trusted = true;
+  private armed = false;
 
   constructor(restored?: Record<string, number>) {
     this.bounds = new Map(Object.entries(restored ?? {}));
@@ -34,6 +41,8 @@ export class Frontier {
 
   /** A commit as listed: it leaves the frontier, its parents not yet listed join it. */
   see(id: string, committedMs: number, parents: readonly string[]): void {
+    const expected = this.bounds.get(id);
+    if (expected !== undefined && committedMs > expected) this.trusted = false;
     this.listed.add(id);
     this.bounds.delete(id);
     const bound = committedMs + CLOCK_SLOP_MS;
@@ -44,15 +53,21 @@ export class Frontier {
     }
   }
 
-  /** Whether every commit not yet listed is committed before `floor` (under the assumption). */
-  allBefore(floor: number): boolean {
-    for (const b of this.bounds.values()) if (b >= floor) return false;
-    return true;
+  /**
+   * Asked after each page: whether the walk may stop now. True when every commit not yet listed
+   * is committed before `floor`, and was already so after the previous page.
+   */
+  mayStop(floor: number): boolean {
+    let before = this.trusted;
+    for (const b of this.bounds.values()) if (b >= floor) before = false;
+    const stop = before && this.armed;
+    this.armed = before;
+    return stop;
   }
 
   /** The frontier for a checkpoint, when small enough to carry in a state; else undefined (a resumed walk then reads to the end). */
   save(max = 100): Record<string, number> | undefined {
-    return this.bounds.size <= max ? Object.fromEntries(this.bounds) : undefined;
+    return this.trusted && this.bounds.size <= max ? Object.fromEntries(this.bounds) : undefined;
   }
 }
 
