@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SIM_EPOCH_MS } from "../clock.js";
@@ -77,6 +77,19 @@ export class GitRepo {
   /** An empty bare repository (no refs) whose HEAD names `defaultBranch` (default "main"). */
   static create(opts: { defaultBranch?: string } = {}): GitRepo {
     return new GitRepo(opts.defaultBranch ?? "main");
+  }
+
+  /**
+   * An independent copy with the same refs, HEAD and objects (unreachable ones too), for a test
+   * that moves branches in a history built once. Much cheaper than building the history again.
+   */
+  copy(): GitRepo {
+    const c = new GitRepo(this.defaultBranch());
+    rmSync(c.gitDir, { recursive: true, force: true });
+    cpSync(this.gitDir, c.gitDir, { recursive: true });
+    c.serial = this.serial;
+    c.clockMs = this.clockMs;
+    return c;
   }
 
   /** Removes the repository from disk. */

@@ -1,0 +1,168 @@
+/**
+ * Incremental reads of real git histories after the default branch moved: pushes and late merges
+ * of old branches, a force-push back to an older commit, one that drops and adds commits, a reset
+ * to another lineage, a rewrite of the last commits keeping their dates, a default-branch switch
+ * and a rename. Each in every order a Data Center server may list commits in, under page caps of
+ * 25, 100 and 1,000, and with git's garbage collection run before the next read (the old head
+ * gone) or not (still resolvable). Ground truth is `git rev-list`: after every move, everything
+ * the branch reaches has been emitted (0 missing). Duplicates come only from a rewrite whose old
+ * head is gone, within the README's bound; then a read with nothing new emits nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JsonObject } from "../src/protocol/messages.js";
+import { DC_STREAM, dcConfig } from "./helpers/configs.js";
+import { readInProcess } from "./helpers/in-process.js";
+import {
+  type BranchChange,
+  COMMIT_ORDERS,
+  type GitRepo,
+  longLivedBranchesHistory,
+  type Simulator,
+  startSimulator,
+  twoRootsHistory,
+} from "./simulator/index.js";
+
+const base = { "two-roots": twoRootsHistory(), "long-lived": longLivedBranchesHistory() };
+type Base = keyof typeof base;
+
+interface Move {
+  name: string;
+  from: Base;
+  /** Moves the branch; returns what the default branch lost, if anything. */
+  apply: (repo: GitRepo) => BranchChange | undefined;
+  /** Rewrites history: the only kind of move after which duplicates are allowed. */
+  rewrites: boolean;
+}
+
+const MOVES: Move[] = [
+  {
+    name: "pushes and late merges of old branches",
+    from: "long-lived",
+    rewrites: false,
+    apply: (repo) => {
+      repo.push("main", 5);
+      for (const b of base["long-lived"].openBranches) repo.merge(b, { into: "main" });
+      repo.push("main", 2);
+      return undefined;
+    },
+  },
+  {
+    name: "a force-push back to an older commit",
+    from: "two-roots",
+    rewrites: true,
+    apply: (r) => r.forcePush("main", { drop: 40, add: 0 }),
+  },
+  {
+    name: "a force-push dropping 40 commits and adding 10",
+    from: "two-roots",
+    rewrites: true,
+    apply: (r) => r.forcePush("main", { drop: 40, add: 10 }),
+  },
+  {
+    name: "a reset to another lineage",
+    from: "two-roots",
+    rewrites: true,
+    apply: (r) => r.resetBranch("main", { newRoot: 30 }),
+  },
+  {
+    name: "a rewrite of the last 200 commits keeping their dates",
+    from: "two-roots",
+    rewrites: true,
+    apply: (r) => r.rewrite("main", 200),
+  },
+  {
+    name: "a default-branch switch to a branch with commits of its own",
+    from: "two-roots",
+    rewrites: false,
+    apply: (r) => {
+      r.setDefaultBranch(base["two-roots"].orphanBranch);
+      return undefined;
+    },
+  },
+  {
+    name: "a default-branch rename",
+    from: "two-roots",
+    rewrites: false,
+    apply: (r) => {
+      r.renameDefaultBranch("trunk");
+      return undefined;
+    },
+  },
+];
+
+const sims: Simulator[] = [];
+const copies: GitRepo[] = [];
+afterAll(async () => {
+  await Promise.all(sims.map((s) => s.close()));
+  for (const r of [...copies, ...Object.values(base).map((h) => h.repo)]) r.dispose();
+});
+
+const ids = (records: JsonObject[] | undefined, slug: string) =>
+  (records ?? []).filter((r) => r.repo_slug === slug).map((r) => String(r.id));
+const reachable = (repo: GitRepo) => repo.reachable().map((c) => c.id);
+
+/** The README's bound: a rewrite whose old head is gone re-reads at most about four times what changed. */
+const duplicateBound = (change: BranchChange | undefined) => 4 * Math.max(change?.removed.length ?? 0, 1) + 4;
+
+describe.each(COMMIT_ORDERS)("%s order", (order) => {
+  describe.each([25, 100, 1000])("page cap %i", (cap) => {
+    /** Each base history's state after a full read, in this order and cap (the same for every copy). */
+    const firstState = new Map<Base, unknown>();
+
+    beforeAll(async () => {
+      const sim = await startSimulator({
+        dcGit: {
+          repositories: Object.entries(base).map(([slug, h]) => ({ project: "GIT", slug, repo: h.repo })),
+          order,
+        },
+        dcMaxLimit: cap,
+      });
+      sims.push(sim);
+      const r = await readInProcess({ data_center: dcConfig(sim) }, [DC_STREAM]);
+      expect(r.code).toBe(0);
+      const partitions = (r.states.get(DC_STREAM) as { partitions: Record<string, unknown> }).partitions;
+      for (const [slug, h] of Object.entries(base) as [Base, (typeof base)[Base]][]) {
+        expect(ids(r.records.get(DC_STREAM), slug).sort()).toEqual(reachable(h.repo).sort());
+        firstState.set(slug, partitions[`GIT/${slug}`]);
+      }
+    });
+
+    it.each([false, true])("loses no commit after any move (gc before the next read: %s)", async (gc) => {
+      const moved = MOVES.map((m, i) => ({ m, slug: `move-${i}`, repo: base[m.from].repo.copy() }));
+      copies.push(...moved.map((x) => x.repo));
+      const sim = await startSimulator({
+        dcGit: { repositories: moved.map(({ slug, repo }) => ({ project: "GIT", slug, repo })), order },
+        dcMaxLimit: cap,
+      });
+      sims.push(sim);
+      const before = new Map(moved.map(({ slug, repo }) => [slug, new Set(reachable(repo))]));
+      const changes = new Map(moved.map(({ m, slug, repo }) => [slug, m.apply(repo)]));
+      if (gc) for (const { repo } of moved) repo.gc();
+
+      const state = {
+        partitions: Object.fromEntries(moved.map(({ m, slug }) => [`GIT/${slug}`, firstState.get(m.from)])),
+      };
+      const config = { data_center: dcConfig(sim) };
+      const second = await readInProcess(config, [DC_STREAM], new Map([[DC_STREAM, state]]));
+      expect(second.code).toBe(0);
+      for (const { m, slug, repo } of moved) {
+        const got = ids(second.records.get(DC_STREAM), slug);
+        const emitted = new Set([...(before.get(slug) ?? []), ...got]);
+        const missing = reachable(repo).filter((id) => !emitted.has(id));
+        expect(missing, `${m.name}: missing`).toEqual([]);
+        const again = got.filter((id) => before.get(slug)?.has(id)).length;
+        expect(new Set(got).size, `${m.name}: twice in one read`).toBe(got.length);
+        if (!m.rewrites || !gc) expect(again, `${m.name}: emitted again`).toBe(0);
+        else expect(again, `${m.name}: emitted again`).toBeLessThanOrEqual(duplicateBound(changes.get(slug)));
+      }
+
+      const third = await readInProcess(
+        config,
+        [DC_STREAM],
+        new Map([[DC_STREAM, second.states.get(DC_STREAM)]]),
+      );
+      expect(third.code).toBe(0);
+      expect(third.records.get(DC_STREAM) ?? []).toEqual([]);
+    });
+  });
+});
