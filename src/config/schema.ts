@@ -94,7 +94,13 @@ export const CloudConfig = z
       }),
     credentials: z
       .discriminatedUnion("auth_type", [CloudAccessToken, CloudApiToken])
-      .meta({ title: "Authentication", description: "How to authenticate to Bitbucket Cloud.", order: 1 }),
+      // `type: object` on a oneOf's parent: Airbyte's acceptance tests (test_oneof_usage) require it.
+      .meta({
+        title: "Authentication",
+        description: "How to authenticate to Bitbucket Cloud.",
+        order: 1,
+        type: "object",
+      }),
     repositories: z
       .array(z.string().trim().regex(SLUG, "must be a repository slug such as `backend`"))
       .optional()
@@ -169,6 +175,7 @@ export const DataCenterConfig = z
       title: "Authentication",
       description: "How to authenticate to Bitbucket Data Center.",
       order: 1,
+      type: "object",
     }),
     projects: z
       .array(z.string().trim().min(1))

@@ -149,6 +149,13 @@ describe("spec", () => {
     expect(JSON.stringify(spec)).not.toContain("$ref");
   });
 
+  it("rejects a oneOf whose parent is not of type object (CAT test_oneof_usage)", () => {
+    const variant = (v: string) => ({ type: "object", properties: { kind: { type: "string", const: v } } });
+    const oneOf = [variant("a"), variant("b")];
+    expect(() => assertAirbyteRules({ properties: { c: { oneOf } } })).toThrow(/"type": "object"/);
+    expect(() => assertAirbyteRules({ properties: { c: { type: "object", oneOf } } })).not.toThrow();
+  });
+
   it("marks every secret airbyte_secret and discriminates credentials by an auth_type const", () => {
     for (const deployment of ["cloud", "data_center"]) {
       const creds = props[deployment]?.properties.credentials as {
