@@ -91,7 +91,7 @@ export function parseConfig(raw: unknown): ResolvedConfig {
       maxRateLimitWaitMs: (r.max_rate_limit_wait_seconds ?? 3600) * 1000,
     },
   };
-  if (c.start_date) resolved.startDate = new Date(c.start_date);
+  if (c.start_date) resolved.startDate = c.start_date;
   if (c.requests_per_hour !== undefined) resolved.requestsPerHour = c.requests_per_hour;
   if (c.shard) resolved.shard = c.shard;
   if (c.cloud) {
