@@ -160,6 +160,33 @@ describe("SingerOutput", () => {
     ).toEqual(lines.slice(0, 3).map((l, i) => l.replace(ms[i]!.time_extracted, "T")));
   });
 
+  it("leaves deselected fields out of the SCHEMA and of every RECORD, raw bytes or not", async () => {
+    const c = capture();
+    const deselected = new Map([["a", [["note"], ["at"]]]]);
+    const o = new SingerOutput(c.out, c.err, new Redactor(), { deselected });
+    const withNote = { ...info("a"), jsonSchema: { ...info("a").jsonSchema, required: ["id", "note"] } };
+    (withNote.jsonSchema.properties as JsonObject).note = { type: "string" };
+    await o.streamStarted(withNote);
+    await o.records("a", [{ id: "1", note: "n", at: 1 }], {
+      texts: [Buffer.from('{"id":"1","note":"n"}')],
+      context: { at: 1 },
+    });
+    await o.records("a", [{ id: "2", note: "n", at: 2 }]);
+    await o.streamStarted(info("b"));
+    await o.records("b", [{ id: "3", note: "kept" }]);
+    await o.flush();
+    const ms = c.messages();
+    expect(ms[0]!.schema).toEqual({
+      type: "object",
+      properties: { id: { type: "string" } },
+      required: ["id"],
+    });
+    expect(ms[1]!.record).toEqual({ id: "1" });
+    expect(ms[2]!.record).toEqual({ id: "2" });
+    expect(ms[3]!.schema).toEqual(info("b").jsonSchema);
+    expect(ms[4]!.record).toEqual({ id: "3", note: "kept" });
+  });
+
   it("masks secrets and Authorization values in everything it writes to stderr, with the level first", async () => {
     const c = capture();
     const redactor = new Redactor();
