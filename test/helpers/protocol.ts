@@ -88,3 +88,8 @@ export function withNullOptionals(name: string, value: Json): Json {
 function isObject(v: unknown): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+/** Errors of `schema` as a draft-07 JSON Schema (jsonschema's `Draft7Validator.check_schema`), or []. */
+export function schemaProblems(schema: object): string[] {
+  return ajv.validateSchema(schema) ? [] : [ajv.errorsText(ajv.errors)];
+}
