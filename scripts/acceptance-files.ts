@@ -4,7 +4,7 @@
  * - integration_tests/expected_records.jsonl: a deterministic subset of what `read` emits;
  * - integration_tests/abnormal_state.json: every partition's cursor far in the future.
  * Run after the simulator's data changes: `npm run build && npx tsx scripts/acceptance-files.ts`.
- * integration_tests/acceptance.test.ts fails when these files and the connector disagree.
+ * integration_tests/acceptance/ fails when these files and the connector disagree.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
