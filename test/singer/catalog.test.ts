@@ -92,6 +92,23 @@ describe("selectSingerStreams", () => {
     ]);
   });
 
+  it("takes null for optional catalog fields as absent", () => {
+    const raw = {
+      streams: [
+        {
+          tap_stream_id: CLOUD,
+          stream: null,
+          schema: null,
+          metadata: [{ breadcrumb: [], metadata: { selected: true, inclusion: null } }],
+        },
+        { tap_stream_id: null, stream: DC, schema: { selected: null }, metadata: null },
+      ],
+    };
+    expect(selectSingerStreams(raw, available)).toEqual([
+      { name: CLOUD, syncMode: "incremental", deselected: [] },
+    ]);
+  });
+
   it("allows an unconfigured stream in the catalog when it is not selected", () => {
     expect(
       selectSingerStreams({ streams: [entry(CLOUD, true), entry(DC, false)] }, availableStreams(cloudOnly)),
@@ -158,6 +175,11 @@ describe("decodeSingerState", () => {
     expect(decodeSingerState({}, names)).toEqual(new Map());
     expect(decodeSingerState({ type: "STATE", value: {} }, names)).toEqual(new Map());
     expect(decodeSingerState({ bookmarks: {} }, names)).toEqual(new Map());
+    // null means absent, as in the Airbyte state.
+    expect(decodeSingerState({ bookmarks: null }, names)).toEqual(new Map());
+    expect(decodeSingerState({ bookmarks: { ...bookmarks, [DC]: null } }, names)).toEqual(
+      new Map([[CLOUD, bookmarks[CLOUD]]]),
+    );
   });
 
   it("keeps the bookmark of a stream it does not know, whatever its shape", () => {
