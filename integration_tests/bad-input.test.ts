@@ -75,7 +75,7 @@ const configCases: [string, unknown, RegExp][] = [
   [
     "a start_date that is not a date",
     { ...good, start_date: "last tuesday" },
-    /start_date: must be an ISO 8601 date-time/,
+    /start_date: must be a date such as 2026-05-01 or an RFC 3339 date-time/,
   ],
   [
     "an out-of-range number",

@@ -180,6 +180,24 @@ describe("read (full refresh and first incremental read)", () => {
     expect(prLists.every((q) => q.status === 200)).toBe(true);
   });
 
+  it("reads start_date given as a bare date or with an offset as the same instant", async () => {
+    const want = (r: Awaited<ReturnType<typeof read>>) =>
+      [
+        ...records(r.messages, CLOUD_STREAM).map(cloudKey),
+        ...records(r.messages, DC_STREAM).map(dcKey),
+      ].sort();
+    const at = (start_date: string) =>
+      read({ cloud: cloudConfig(sim), data_center: dcConfig(sim), start_date }, [CLOUD_STREAM, DC_STREAM]);
+    const utc = await at("2026-01-01T00:00:00Z");
+    const bare = await at("2026-01-01");
+    const offset = await at("2026-01-01T02:00:00+02:00");
+    expect(bare.code).toBe(0);
+    expect(offset.code).toBe(0);
+    expect(want(bare)).toEqual(want(utc));
+    expect(want(offset)).toEqual(want(utc));
+    expect(want(utc).length).toBeGreaterThan(0);
+  });
+
   it("isolates a failing stream: the other completes, the failed one ends INCOMPLETE with an error, exit is non-zero", async () => {
     const r = await read(
       {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { applySelect } from "../test/helpers/meltano.js";
 import { compileSchema, schemaErrors } from "../test/helpers/protocol.js";
 import {
   assertSchemaFirst,
@@ -127,6 +128,67 @@ describe("tap-bitbucket-commits sync", () => {
     expect(lines.every((l) => /^(INFO|WARN|ERROR) /.test(l))).toBe(true);
     expect(lines).toContain(`INFO ${CLOUD_STREAM}: complete, ${cloud.length} records`);
     expect(lines).toContain(`INFO ${DC_STREAM}: complete, ${dc.length} records`);
+  });
+
+  it("leaves out the fields Meltano's select rules deselect, top-level and nested, from SCHEMA and RECORDs; keys and cursor stay", async () => {
+    const config = {
+      cloud: cloudConfig(sim, "access_token", { repositories: ["api-gateway", "billing-service"] }),
+      data_center: dcConfig(sim, "basic", { projects: ["PLAT"] }),
+    };
+    const catalog = await discover(config);
+    const whole = await tap({ config, catalog });
+    const catalogWithout = applySelect(catalog, [
+      `${CLOUD_STREAM}.*`,
+      `!${CLOUD_STREAM}.author.raw`, // e-mail addresses
+      `!${CLOUD_STREAM}.message`,
+      `!${CLOUD_STREAM}.hash`, // a key field: kept anyway
+      DC_STREAM,
+      `!${DC_STREAM}.branch`, // a context field spliced into the raw bytes
+      `!${DC_STREAM}.committerTimestamp`, // the cursor: kept anyway
+    ]);
+    const r = await tap({ config, catalog: catalogWithout });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`INFO ${CLOUD_STREAM}: leaving out the deselected fields message, author.raw`);
+    expect(r.stderr).toContain(`INFO ${DC_STREAM}: leaving out the deselected fields branch`);
+    const drop = (rec: Json, stream: string): Json => {
+      const out = structuredClone(rec);
+      if (stream === DC_STREAM) delete out.branch;
+      else {
+        delete out.message;
+        if (out.author) delete (out.author as Json).raw;
+      }
+      return out;
+    };
+    for (const [stream, key] of [
+      [CLOUD_STREAM, cloudKey],
+      [DC_STREAM, dcKey],
+    ] as const) {
+      const schema = r.singer.find((m) => m.type === "SCHEMA" && m.stream === stream)!;
+      const props = schema.schema.properties as Record<string, Json>;
+      if (stream === CLOUD_STREAM) {
+        expect(props.message).toBeUndefined();
+        expect(Object.keys(props.author!.properties as Json)).not.toContain("raw");
+      } else expect(props.branch).toBeUndefined();
+      for (const k of [...schema.key_properties, ...schema.bookmark_properties])
+        expect(props[k], k).toBeDefined();
+      expect(schema.schema.required).toEqual(
+        (catalog.streams.find((s) => s.stream === stream)!.schema.required as string[]).filter(
+          (f) => f !== "branch" && f !== "message",
+        ),
+      );
+      const got = singerRecords(r.singer, stream);
+      const want = new Map(singerRecords(whole.singer, stream).map((rec) => [key(rec), drop(rec, stream)]));
+      expect(got.length).toBe(want.size);
+      expect(got.length).toBeGreaterThan(0);
+      const validate = compileSchema(schema.schema);
+      for (const rec of got) {
+        expect(rec).toEqual(want.get(key(rec)));
+        if (!validate(rec)) throw new Error(`${stream} record invalid: ${schemaErrors(validate)}`);
+      }
+    }
+    const withEmail = singerRecords(r.singer, CLOUD_STREAM).filter((c) => (c.author as Json | null)?.raw);
+    expect(withEmail.length).toBe(0);
+    expect(singerRecords(whole.singer, CLOUD_STREAM).some((c) => (c.author as Json | null)?.raw)).toBe(true);
   });
 
   it("reads only the selected stream: in root metadata, or the legacy schema flag with --properties", async () => {
@@ -321,7 +383,8 @@ describe("tap-bitbucket-commits bad input", () => {
   it("prints help and version on stdout with exit 0", async () => {
     const help = await runCli(["--help"], { bin: TAP, raw: true });
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain("Without a catalog, every configured stream is read.");
+    expect(help.stdout).toContain("Without a catalog, every configured stream is read whole.");
+    expect(help.stdout).toContain("leaving out the fields it deselects (key and cursor fields stay)");
     const version = await runCli(["--version"], { bin: TAP, raw: true });
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);

@@ -5,7 +5,7 @@
  * - integration_tests/abnormal_state.json: every partition's cursor at the server's clock, the
  *   latest a cursor can be (Cloud), or at the head of the default branch (Data Center).
  * Run after the simulator's data changes: `npm run build && npx tsx scripts/acceptance-files.ts`.
- * integration_tests/acceptance.test.ts fails when these files and the connector disagree.
+ * integration_tests/acceptance/ fails when these files and the connector disagree.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";

@@ -5,15 +5,19 @@ import { STREAMS } from "../streams/registry.js";
 import { formatIssues } from "../zod-issues.js";
 import type { ConnectorSettings } from "./settings.js";
 
-/** The configured catalog as the platform passes it to `read`, validated at the edge. */
+/**
+ * The configured catalog as the platform passes it to `read`, validated at the edge. Every
+ * optional field may be null, meaning absent: the Python protocol models serialize unset fields
+ * as null (the CDK's standard tests write `"cursor_field": null, "primary_key": null`).
+ */
 const ConfiguredCatalog = z.looseObject({
   streams: z.array(
     z.looseObject({
       stream: z.looseObject({ name: z.string().min(1), namespace: z.string().nullish() }),
       sync_mode: z.enum(["full_refresh", "incremental"]),
-      destination_sync_mode: z.string().optional(),
-      cursor_field: z.array(z.string()).optional(),
-      primary_key: z.array(z.array(z.string())).optional(),
+      destination_sync_mode: z.string().nullish(),
+      cursor_field: z.array(z.string()).nullish(),
+      primary_key: z.array(z.array(z.string())).nullish(),
     }),
   ),
 });

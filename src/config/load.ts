@@ -78,7 +78,7 @@ export function parseConfig(raw: unknown): ConnectorSettings {
       ...(c.cloud ? { cloud: cloudSettings(c.cloud) } : {}),
       ...(c.data_center ? { data_center: dcSettings(c.data_center) } : {}),
     },
-    startDate: c.start_date ? new Date(c.start_date) : undefined,
+    startDate: c.start_date,
     http: {
       maxConcurrency: c.max_concurrency,
       timeoutMs: c.request_timeout_seconds * 1000,

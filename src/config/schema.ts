@@ -4,6 +4,7 @@ import { PULL_REQUEST_STATES } from "../cloud/settings.js";
 import { DC_PULL_REQUEST_STATES } from "../datacenter/settings.js";
 import type { DeploymentKey } from "../streams/definition.js";
 import { STREAMS } from "../streams/registry.js";
+import { parseStartDate, START_DATE_FORM, START_DATE_PATTERN } from "./start-date.js";
 
 /** The streams a config section enables, as the spec's descriptions name them. */
 const streamNames = (d: DeploymentKey) =>
@@ -19,8 +20,6 @@ const streamNames = (d: DeploymentKey) =>
 
 const secret = (title: string, description: string, order: number) =>
   z.string().min(1).meta({ title, description, airbyte_secret: true, order });
-
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 const httpUrl = (
   title: string,
@@ -38,13 +37,6 @@ const httpUrl = (
         "must not contain a user name or password (put credentials in `credentials`, where they are kept secret)",
     })
     .meta({ title, description, examples, order, format: "uri", ...extra });
-
-/** Date.parse accepts 2024-02-30 (it rolls over); a start date must name a real day. */
-function isRealInstant(s: string): boolean {
-  const [y, m, d] = s.slice(0, 10).split("-").map(Number) as [number, number, number];
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return !Number.isNaN(Date.parse(s)) && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
-}
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -115,7 +107,13 @@ export const CloudConfig = z
       }),
     credentials: z
       .discriminatedUnion("auth_type", [CloudAccessToken, CloudApiToken])
-      .meta({ title: "Authentication", description: "How to authenticate to Bitbucket Cloud.", order: 1 }),
+      // `type: object` on a oneOf's parent: Airbyte's acceptance tests (test_oneof_usage) require it.
+      .meta({
+        title: "Authentication",
+        description: "How to authenticate to Bitbucket Cloud.",
+        order: 1,
+        type: "object",
+      }),
     repositories: z
       .array(z.string().trim().regex(SLUG, "must be a repository slug such as `backend`"))
       .optional()
@@ -187,6 +185,7 @@ export const DataCenterConfig = z
       title: "Authentication",
       description: "How to authenticate to Bitbucket Data Center.",
       order: 1,
+      type: "object",
     }),
     projects: z
       .array(z.string().trim().min(1))
@@ -312,22 +311,27 @@ export const Config = z
     start_date: z
       .string()
       .trim()
-      .regex(DATE_TIME, {
-        message: "must be an ISO 8601 date-time such as 2024-01-01T00:00:00Z",
+      .regex(START_DATE_FORM, {
+        message:
+          "must be a date such as 2026-05-01 or an RFC 3339 date-time such as 2026-05-01T00:00:00Z or 2026-05-01T02:00:00+02:00",
         abort: true,
       })
-      .refine(isRealInstant, "is not a valid date")
-      .optional()
+      // On the string, not the result: the spec describes what users write.
       .meta({
         title: "Start date",
         description:
-          "Only pull requests updated (Cloud) and commits committed (Data Center) at or after this instant are read. Default: everything.",
-        examples: ["2024-01-01T00:00:00Z"],
-        pattern:
-          "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$",
-        format: "date-time",
+          "Only pull requests updated (Cloud) and commits committed (Data Center) at or after this instant are read: a date (midnight UTC) or an RFC 3339 date-time with its offset (without one, UTC). Default: everything.",
+        examples: ["2026-05-01", "2026-05-01T00:00:00Z"],
+        // No `format`: "date-time" would reject the bare date, and the pattern says it all.
+        pattern: START_DATE_PATTERN,
         order: 2,
-      }),
+      })
+      .transform((text, ctx) => {
+        const instant = parseStartDate(text);
+        if (instant === undefined) ctx.addIssue({ code: "custom", message: "is not a valid date" });
+        return instant ?? z.NEVER;
+      })
+      .optional(),
     max_concurrency: z.number().int().min(1).max(64).default(8).meta({
       title: "Concurrent requests",
       description: "Most requests in flight per deployment.",

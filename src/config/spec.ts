@@ -43,6 +43,8 @@ export function assertAirbyteRules(node: unknown, path = "$"): void {
   if ("$ref" in obj) throw new Error(`${path}: $ref is not allowed in an Airbyte spec`);
   if (obj.additionalProperties === false) throw new Error(`${path}: additionalProperties must not be false`);
   if (Array.isArray(obj.oneOf)) {
+    // The UI renders a oneOf only under an object (CAT test_oneof_usage checks it).
+    if (obj.type !== "object") throw new Error(`${path}: the parent of a oneOf must have "type": "object"`);
     const consts = obj.oneOf.map((o) => {
       const props = (o as { properties?: Record<string, { const?: unknown }> }).properties ?? {};
       return Object.entries(props)

@@ -1,4 +1,4 @@
-import { withoutKeys } from "./project.js";
+import { dropTopLevelKeys } from "./project.js";
 import type { RecordBatch } from "./records.js";
 
 /**
@@ -43,7 +43,7 @@ export function recordLinePieces(head: Buffer, tail: Buffer, batch: RecordBatch)
   for (let k = 0; k < spans.length; k += 2) {
     const raw = bytes.subarray(spans[k]!, spans[k + 1]!);
     pieces.push(head);
-    pushSpliced(pieces, drop?.size ? withoutKeys(raw, drop) : raw, context);
+    pushSpliced(pieces, drop?.size ? dropTopLevelKeys(raw, drop) : raw, context);
     pieces.push(tail);
   }
   return pieces;

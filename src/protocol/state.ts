@@ -5,7 +5,8 @@ import { formatIssues } from "../zod-issues.js";
 /**
  * Reads the `--state` input in every form the platform passes: an array of state messages
  * (per-stream STREAM messages, one GLOBAL, or LEGACY), a legacy object keyed by stream name,
- * `[]`, `{}` or nothing. Returns each stream's state blob by stream name.
+ * `[]`, `{}` or nothing. Returns each stream's state blob by stream name. As in the Python
+ * protocol models, every optional field may be null, meaning absent.
  */
 const Descriptor = z.looseObject({ name: z.string().min(1), namespace: z.string().nullish() });
 const StreamStateEntry = z.looseObject({
@@ -18,7 +19,7 @@ const StateMessage = z.union([
     type: z.literal("GLOBAL"),
     global: z.looseObject({ shared_state: z.unknown().optional(), stream_states: z.array(StreamStateEntry) }),
   }),
-  z.looseObject({ type: z.literal("LEGACY").optional(), data: z.record(z.string(), z.unknown()) }),
+  z.looseObject({ type: z.literal("LEGACY").nullish(), data: z.record(z.string(), z.unknown()) }),
 ]);
 
 export function decodeState(raw: unknown): Map<string, unknown> {
@@ -42,8 +43,9 @@ export function decodeState(raw: unknown): Map<string, unknown> {
   if (typeof raw !== "object")
     throw configError(`the state must be a JSON array of state messages or an object, got a ${typeof raw}`);
   const obj = raw as Record<string, unknown>;
-  // A single state message (or a whole STATE line) given without the array around it.
-  if (typeof obj.type === "string" && ["STREAM", "GLOBAL", "LEGACY", "STATE"].includes(obj.type))
+  // A single state message (or a whole STATE line) given without the array around it. A
+  // legacy object keyed by stream name has no `type`; a message may have it null (LEGACY).
+  if ("type" in obj && (obj.type === null || MESSAGE_TYPES.includes(String(obj.type))))
     return decodeState([obj]);
   for (const [name, blob] of Object.entries(obj)) out.set(name, blob);
   return out;
@@ -55,6 +57,8 @@ function unwrap(item: unknown): unknown {
     return (item as { state?: unknown }).state;
   return item;
 }
+
+const MESSAGE_TYPES = ["STREAM", "GLOBAL", "LEGACY", "STATE"];
 
 function put(out: Map<string, unknown>, entry: z.infer<typeof StreamStateEntry>): void {
   out.set(entry.stream_descriptor.name, entry.stream_state ?? {});

@@ -7,7 +7,7 @@
 // First: runtime settings must apply before anything allocates.
 import "../runtime.js";
 import { parseArgs } from "node:util";
-import { availableStreams, type SelectedStream } from "../commands/catalog.js";
+import { availableStreams } from "../commands/catalog.js";
 import { catalogStreams } from "../commands/discover.js";
 import { readStreams } from "../commands/read.js";
 import { loadConfig, readJsonFile } from "../config/load.js";
@@ -16,7 +16,7 @@ import { Lifecycle } from "../lifecycle.js";
 import { Redactor } from "../protocol/redact.js";
 import { STREAMS } from "../streams/registry.js";
 import { VERSION } from "../version.js";
-import { selectSingerStreams, singerCatalog } from "./catalog.js";
+import { automaticFields, type SingerSelectedStream, selectSingerStreams, singerCatalog } from "./catalog.js";
 import { SingerOutput } from "./output.js";
 import { decodeSingerState } from "./state.js";
 
@@ -31,8 +31,9 @@ Options:
   -d, --discover          Print the catalog (the streams of each configured deployment, each
                           selected) as one JSON document, and exit.
   --catalog FILE          Read only the streams this catalog selects ("selected": true in the
-                          root metadata, or the legacy "selected": true in the schema).
-                          Without a catalog, every configured stream is read.
+                          root metadata, or the legacy "selected": true in the schema),
+                          leaving out the fields it deselects (key and cursor fields stay).
+                          Without a catalog, every configured stream is read whole.
   -p, --properties FILE   The legacy name of --catalog.
   -s, --state FILE        Resume from a state: the value of the last STATE message
                           ({"bookmarks": {...}}), the whole STATE message, or {}.
@@ -75,9 +76,12 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
     }
     const available = availableStreams(config);
     const catalogPath = values.catalog ?? values.properties;
-    const selected: SelectedStream[] = catalogPath
-      ? selectSingerStreams(await readJsonFile(catalogPath, "catalog"), available)
-      : available.filter((a) => a.configured).map((a) => ({ name: a.name, syncMode: "incremental" }));
+    const automatic = automaticFields(catalogStreams(config));
+    const selected: SingerSelectedStream[] = catalogPath
+      ? selectSingerStreams(await readJsonFile(catalogPath, "catalog"), available, automatic)
+      : available
+          .filter((a) => a.configured)
+          .map((a) => ({ name: a.name, syncMode: "incremental", deselected: [] }));
     const bookmarks = values.state
       ? decodeSingerState(
           await readJsonFile(values.state, "state"),
@@ -85,7 +89,14 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
         )
       : new Map<string, unknown>();
 
-    output = new SingerOutput(process.stdout, process.stderr, redactor, { bookmarks });
+    const deselected = new Map(selected.map((s) => [s.name, s.deselected]));
+    output = new SingerOutput(process.stdout, process.stderr, redactor, { bookmarks, deselected });
+    for (const s of selected) {
+      if (s.deselected.length > 0)
+        output.info(
+          `${s.name}: leaving out the deselected fields ${s.deselected.map((p) => p.join(".")).join(", ")}`,
+        );
+    }
     const states = new Map<string, unknown>();
     for (const [name, blob] of bookmarks) {
       if (selected.some((s) => s.name === name)) states.set(name, blob);

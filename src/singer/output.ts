@@ -7,6 +7,7 @@ import { batchSize, type RecordBatch } from "../protocol/records.js";
 import type { Redactor } from "../protocol/redact.js";
 import { recordLinePieces } from "../protocol/splice.js";
 import { fieldName, keyProperties, type SingerCatalog } from "./catalog.js";
+import { FieldProjection } from "./projection.js";
 
 /** The Singer messages this tap writes on stdout. */
 export type SingerMessage =
@@ -29,6 +30,8 @@ export interface SingerOutputOptions {
    * a stream not read this time or not yet checkpointed.
    */
   bookmarks?: Map<string, unknown>;
+  /** Per stream, the property paths the catalog deselects: left out of SCHEMA and RECORDs. */
+  deselected?: Map<string, string[][]>;
 }
 
 /**
@@ -42,6 +45,7 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
   private readonly schemasSent = new Set<string>();
   private readonly recordCounts = new Map<string, number>();
   private readonly heads = new Map<string, Buffer>();
+  private readonly projections = new Map<string, FieldProjection>();
 
   constructor(
     out: Writable,
@@ -52,6 +56,8 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     super(opts.minLevel ?? "INFO");
     this.writer = new LineWriter(out);
     this.bookmarks = new Map(opts.bookmarks ?? []);
+    for (const [stream, paths] of opts.deselected ?? [])
+      if (paths.length > 0) this.projections.set(stream, new FieldProjection(paths));
   }
 
   /** Everything but records is rare and should reach the target at once, so it flushes. */
@@ -79,7 +85,7 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     return this.send({
       type: "SCHEMA",
       stream: stream.name,
-      schema: stream.jsonSchema,
+      schema: this.projections.get(stream.name)?.schema(stream.jsonSchema) ?? stream.jsonSchema,
       key_properties: keyProperties(stream.primaryKey),
       bookmark_properties: [fieldName(stream.cursorField)],
     });
@@ -101,7 +107,8 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     // own JSON bytes, and the batch becomes one write.
     this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + batchSize(batch));
     const tail = Buffer.from(`,"time_extracted":"${new Date().toISOString()}"}\n`, "utf8");
-    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, batch));
+    const projected = this.projections.get(stream)?.batch(batch) ?? batch;
+    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, projected));
   }
 
   private head(stream: string): Buffer {

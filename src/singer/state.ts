@@ -21,6 +21,8 @@ export function decodeSingerState(raw: unknown, streams: string[]): Map<string, 
       );
     return decodeSingerState(raw.value, streams);
   }
+  // As in the Airbyte state, null means absent: no bookmarks, or none for that stream.
+  if (raw.bookmarks === null) return out;
   if (raw.bookmarks === undefined) {
     if (Object.keys(raw).length === 0) return out;
     throw configError(
@@ -32,6 +34,7 @@ export function decodeSingerState(raw: unknown, streams: string[]): Map<string, 
       `the state's "bookmarks" must be an object keyed by stream name, got ${describe(raw.bookmarks)}`,
     );
   for (const [name, blob] of Object.entries(raw.bookmarks)) {
+    if (blob === null) continue;
     if (streams.includes(name) && !isStreamState(blob)) {
       throw configError(
         `the bookmark of stream ${name} is not of this tap's shape ({"partitions": {"<repository>": {...}}}); pass the value of a STATE message this tap emitted, or no state for a full read`,

@@ -116,6 +116,21 @@ describe("parseConfig", () => {
   });
 
   it.each([
+    ["2026-05-01", "2026-05-01T00:00:00.000Z"],
+    ["2026-05-01T00:00:00Z", "2026-05-01T00:00:00.000Z"],
+    ["2026-05-01t10:30:00z", "2026-05-01T10:30:00.000Z"],
+    ["2026-05-01T02:00:00+02:00", "2026-05-01T00:00:00.000Z"],
+    ["2026-04-30T19:00:00-05:00", "2026-05-01T00:00:00.000Z"],
+    ["2026-05-01T00:00:00.123456+00:00", "2026-05-01T00:00:00.123Z"],
+    // Meltano's form of an unquoted YAML timestamp: ruamel.yaml's naive UTC datetime, isoformat().
+    ["2026-05-01T08:00:00", "2026-05-01T08:00:00.000Z"],
+    ["2026-05-01T08:00:00.500000", "2026-05-01T08:00:00.500Z"],
+    [" 2024-02-29 ", "2024-02-29T00:00:00.000Z"],
+  ])("reads start_date %j as the instant %s", (startDate, instant) => {
+    expect(parseConfig({ cloud, start_date: startDate }).startDate?.toISOString()).toBe(instant);
+  });
+
+  it.each([
     [null, "must be a JSON object, got null"],
     [[1], "must be a JSON object, got an array"],
     [{}, "set `cloud` (Bitbucket Cloud), `data_center` (Bitbucket Data Center), or both"],
@@ -144,7 +159,12 @@ describe("parseConfig", () => {
       { data_center: { ...dc, repositories: ["noslash"] } },
       "data_center.repositories.0: must be PROJECT/slug",
     ],
-    [{ cloud, start_date: "yesterday" }, "start_date: must be an ISO 8601 date-time"],
+    [{ cloud, start_date: "yesterday" }, "start_date: must be a date such as 2026-05-01 or an RFC 3339"],
+    [{ cloud, start_date: "2026-05-01T10:00Z" }, "start_date: must be a date such as 2026-05-01"],
+    [{ cloud, start_date: "2026-05-01T10:00:00+0200" }, "start_date: must be a date such as 2026-05-01"],
+    [{ cloud, start_date: "2026-13-01" }, "start_date: is not a valid date"],
+    [{ cloud, start_date: "2026-05-01T24:00:00Z" }, "start_date: is not a valid date"],
+    [{ cloud, start_date: "2026-05-01T10:00:00+24:00" }, "start_date: is not a valid date"],
     [{ cloud, start_date: "2024-02-30T00:00:00Z" }, "start_date: is not a valid date"],
     [{ cloud, max_concurrency: 0 }, "max_concurrency: must be at least 1"],
     [{ cloud, max_concurrency: 65 }, "max_concurrency: must be at most 64"],
@@ -207,6 +227,13 @@ describe("spec", () => {
     expect(() => assertAirbyteRules(spec.connectionSpecification)).not.toThrow();
     expect(JSON.stringify(spec)).not.toContain('"additionalProperties":false');
     expect(JSON.stringify(spec)).not.toContain("$ref");
+  });
+
+  it("rejects a oneOf whose parent is not of type object (CAT test_oneof_usage)", () => {
+    const variant = (v: string) => ({ type: "object", properties: { kind: { type: "string", const: v } } });
+    const oneOf = [variant("a"), variant("b")];
+    expect(() => assertAirbyteRules({ properties: { c: { oneOf } } })).toThrow(/"type": "object"/);
+    expect(() => assertAirbyteRules({ properties: { c: { type: "object", oneOf } } })).not.toThrow();
   });
 
   it("marks every secret airbyte_secret and discriminates credentials by an auth_type const", () => {

@@ -54,3 +54,42 @@ export function compileSchema(schema: object): ValidateFunction {
 export function schemaErrors(v: ValidateFunction): string {
   return ajv.errorsText(v.errors);
 }
+
+type Json = Record<string, unknown>;
+interface Definition {
+  properties?: Record<string, { $ref?: string; items?: { $ref?: string } }>;
+  required?: string[];
+}
+
+/**
+ * `value` with every optional property of the protocol definition `name` that it lacks set to
+ * null, recursively through `$ref`s and arrays of them: what the Python protocol models write
+ * for unset fields (pydantic's `.json()`, dataclasses' `asdict()`).
+ */
+export function withNullOptionals(name: string, value: Json): Json {
+  const defs = protocol.definitions as Record<string, Definition>;
+  const def = defs[name];
+  if (!def?.properties) return value;
+  const out: Json = { ...value };
+  for (const [key, prop] of Object.entries(def.properties)) {
+    const v = out[key];
+    const ref = (prop.$ref ?? prop.items?.$ref)?.replace("#/definitions/", "");
+    if (v === undefined) {
+      if (!def.required?.includes(key)) out[key] = null;
+    } else if (ref && Array.isArray(v)) {
+      out[key] = v.map((item) => (isObject(item) ? withNullOptionals(ref, item) : item));
+    } else if (ref && isObject(v)) {
+      out[key] = withNullOptionals(ref, v);
+    }
+  }
+  return out;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Errors of `schema` as a draft-07 JSON Schema (jsonschema's `Draft7Validator.check_schema`), or []. */
+export function schemaProblems(schema: object): string[] {
+  return ajv.validateSchema(schema) ? [] : [ajv.errorsText(ajv.errors)];
+}

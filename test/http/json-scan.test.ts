@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { compact, scanPage } from "../../src/http/json-scan.js";
 import { Page } from "../../src/http/page.js";
-import { withoutKeys } from "../../src/protocol/project.js";
 import { batchSize, recordBytes } from "../../src/protocol/records.js";
 import { contextBytes, pushSpliced } from "../../src/protocol/splice.js";
 
@@ -128,18 +127,6 @@ describe("compact", () => {
     );
     const tight = Buffer.from('{"a":1}');
     expect(compact(tight)).toBe(tight);
-  });
-});
-
-describe("withoutKeys", () => {
-  const drop = (json: string, ...keys: string[]) => withoutKeys(Buffer.from(json), new Set(keys)).toString();
-  it("removes top-level members only, first, middle, last or all", () => {
-    expect(drop('{"a":1,"b":2,"c":3}', "a")).toBe('{"b":2,"c":3}');
-    expect(drop('{"a":1,"b":2,"c":3}', "b")).toBe('{"a":1,"c":3}');
-    expect(drop('{"a":1,"b":2,"c":3}', "c")).toBe('{"a":1,"b":2}');
-    expect(drop('{"a":1,"b":2}', "a", "b")).toBe("{}");
-    expect(drop('{"a":{"b":1,"c":"}"},"b":[{"b":2}]}', "b")).toBe('{"a":{"b":1,"c":"}"}}');
-    expect(JSON.parse(drop('{ "x" : "\\"b\\"" , "b" : { } }', "b"))).toEqual({ x: '"b"' });
   });
 });
 

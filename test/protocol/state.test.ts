@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/errors.js";
 import { decodeState } from "../../src/protocol/state.js";
+import { withNullOptionals } from "../helpers/protocol.js";
 
 const blob = { partitions: { "acme/api": { updated_on: "2024-01-01T00:00:00+00:00" } } };
 
@@ -47,6 +48,36 @@ describe("decodeState", () => {
       decodeState({ type: "STREAM", stream: { stream_descriptor: { name: "a" }, stream_state: blob } }).get(
         "a",
       ),
+    ).toEqual(blob);
+  });
+
+  it("takes null for every optional field of a state message as absent", () => {
+    const stream = withNullOptionals("AirbyteStateMessage", {
+      type: "STREAM",
+      stream: { stream_descriptor: { name: "a" }, stream_state: blob },
+    });
+    expect(stream).toMatchObject({ global: null, data: null, sourceStats: null });
+    expect((stream.stream as { stream_descriptor: object }).stream_descriptor).toEqual({
+      name: "a",
+      namespace: null,
+    });
+    const global = withNullOptionals("AirbyteStateMessage", {
+      type: "GLOBAL",
+      global: { stream_states: [{ stream_descriptor: { name: "b" }, stream_state: blob }] },
+    });
+    expect(global.global).toMatchObject({ shared_state: null });
+    const legacy = withNullOptionals("AirbyteStateMessage", { data: { c: blob } });
+    expect(legacy.type).toBeNull();
+    const noBlob = withNullOptionals("AirbyteStateMessage", {
+      type: "STREAM",
+      stream: { stream_descriptor: { name: "d" } },
+    });
+    const s = decodeState([stream, global, legacy, noBlob]);
+    expect(Object.fromEntries(s)).toEqual({ a: blob, b: blob, c: blob, d: {} });
+    // One message without the array, and a whole STATE line with the other payloads null.
+    expect(decodeState(legacy).get("c")).toEqual(blob);
+    expect(
+      decodeState(withNullOptionals("AirbyteMessage", { type: "STATE", state: stream })).get("a"),
     ).toEqual(blob);
   });
 

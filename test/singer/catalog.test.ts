@@ -64,8 +64,8 @@ describe("singerCatalog (discover)", () => {
     expect(catalog.streams.map((s) => s.stream)).toEqual([CLOUD]);
     const all = singerCatalog(catalogStreams(both));
     expect(selectSingerStreams(JSON.parse(JSON.stringify(all)), availableStreams(both))).toEqual([
-      { name: CLOUD, syncMode: "incremental" },
-      { name: DC, syncMode: "incremental" },
+      { name: CLOUD, syncMode: "incremental", deselected: [] },
+      { name: DC, syncMode: "incremental", deselected: [] },
     ]);
   });
 });
@@ -75,11 +75,11 @@ describe("selectSingerStreams", () => {
 
   it("reads the streams selected in their root metadata, or by the legacy schema flag", () => {
     expect(selectSingerStreams({ streams: [entry(CLOUD, false), entry(DC, true)] }, available)).toEqual([
-      { name: DC, syncMode: "incremental" },
+      { name: DC, syncMode: "incremental", deselected: [] },
     ]);
     // Property metadata says nothing about the stream.
     expect(selectSingerStreams({ streams: [entry(CLOUD), entry(DC, true)] }, available)).toEqual([
-      { name: DC, syncMode: "incremental" },
+      { name: DC, syncMode: "incremental", deselected: [] },
     ]);
     const legacy = {
       streams: [
@@ -87,13 +87,32 @@ describe("selectSingerStreams", () => {
         { tap_stream_id: DC, schema: { type: "object" } },
       ],
     };
-    expect(selectSingerStreams(legacy, available)).toEqual([{ name: CLOUD, syncMode: "incremental" }]);
+    expect(selectSingerStreams(legacy, available)).toEqual([
+      { name: CLOUD, syncMode: "incremental", deselected: [] },
+    ]);
+  });
+
+  it("takes null for optional catalog fields as absent", () => {
+    const raw = {
+      streams: [
+        {
+          tap_stream_id: CLOUD,
+          stream: null,
+          schema: null,
+          metadata: [{ breadcrumb: [], metadata: { selected: true, inclusion: null } }],
+        },
+        { tap_stream_id: null, stream: DC, schema: { selected: null }, metadata: null },
+      ],
+    };
+    expect(selectSingerStreams(raw, available)).toEqual([
+      { name: CLOUD, syncMode: "incremental", deselected: [] },
+    ]);
   });
 
   it("allows an unconfigured stream in the catalog when it is not selected", () => {
     expect(
       selectSingerStreams({ streams: [entry(CLOUD, true), entry(DC, false)] }, availableStreams(cloudOnly)),
-    ).toEqual([{ name: CLOUD, syncMode: "incremental" }]);
+    ).toEqual([{ name: CLOUD, syncMode: "incremental", deselected: [] }]);
   });
 
   it.each([
@@ -119,7 +138,7 @@ describe("selectSingerStreams", () => {
       "no selected stream",
       { streams: [entry(CLOUD, false), entry(DC)] },
       both,
-      /the catalog selects no stream: set "selected": true/,
+      /the catalog selects no stream of this tap \(it has cloud_pullrequest_commits, dc_default_branch_commits\)\. Under Meltano, the extractor's `select` rules match none of them: see what they match with `meltano select <extractor> --list --all`, and add one such as `cloud_pullrequest_commits\.\*`.* set "selected": true in the metadata entry with "breadcrumb": \[\]/,
     ],
     ["no streams", { streams: [] }, both, /selects no stream/],
     ["not a catalog", [1], both, /invalid catalog: \(root\): expected object/],
@@ -156,6 +175,11 @@ describe("decodeSingerState", () => {
     expect(decodeSingerState({}, names)).toEqual(new Map());
     expect(decodeSingerState({ type: "STATE", value: {} }, names)).toEqual(new Map());
     expect(decodeSingerState({ bookmarks: {} }, names)).toEqual(new Map());
+    // null means absent, as in the Airbyte state.
+    expect(decodeSingerState({ bookmarks: null }, names)).toEqual(new Map());
+    expect(decodeSingerState({ bookmarks: { ...bookmarks, [DC]: null } }, names)).toEqual(
+      new Map([[CLOUD, bookmarks[CLOUD]]]),
+    );
   });
 
   it("keeps the bookmark of a stream it does not know, whatever its shape", () => {

@@ -150,6 +150,30 @@ describe("SingerOutput", () => {
     expect(ms[4]!.record).toEqual({ a: 2 });
   });
 
+  it("leaves deselected fields out of the SCHEMA and of every RECORD, context fields too", async () => {
+    const c = capture();
+    const deselected = new Map([["a", [["note"], ["at"]]]]);
+    const o = new SingerOutput(c.out, c.err, new Redactor(), { deselected });
+    const withNote = { ...info("a"), jsonSchema: { ...info("a").jsonSchema, required: ["id", "note"] } };
+    (withNote.jsonSchema.properties as JsonObject).note = { type: "string" };
+    await o.streamStarted(withNote);
+    await o.records("a", batchOf([{ id: "1", note: "n" }], { at: 1 }));
+    await o.records("a", batchOf([{ id: "2", note: "n", at: 2 }]));
+    await o.streamStarted(info("b"));
+    await o.records("b", batchOf([{ id: "3", note: "kept" }]));
+    await o.flush();
+    const ms = c.messages();
+    expect(ms[0]!.schema).toEqual({
+      type: "object",
+      properties: { id: { type: "string" } },
+      required: ["id"],
+    });
+    expect(ms[1]!.record).toEqual({ id: "1" });
+    expect(ms[2]!.record).toEqual({ id: "2" });
+    expect(ms[3]!.schema).toEqual(info("b").jsonSchema);
+    expect(ms[4]!.record).toEqual({ id: "3", note: "kept" });
+  });
+
   it("masks secrets and Authorization values in everything it writes to stderr, with the level first", async () => {
     const c = capture();
     const redactor = new Redactor();
