@@ -54,6 +54,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const cloudRender = new CloudRenderer(cloudWorld);
   const cloudApi = new CloudApi(cloudWorld, cloudRender, credentials, {
     requestsPerHour: opts.cloudRequestsPerHour,
+    pullRequestOrder: opts.cloudPullRequestOrder,
   });
   const dcApi = new DcApi(dc.world, dc.render, credentials, {
     maxLimit: dcMaxLimit,

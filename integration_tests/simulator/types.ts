@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   dcMaxLimit?: number;
   /** Per-credential budget in a rolling hour; past it Cloud answers 429 text/plain without Retry-After. */
   cloudRequestsPerHour?: number;
+  /** "unsorted": the Cloud pull-request list ignores `sort` and lists by id (a server whose order cannot be trusted). */
+  cloudPullRequestOrder?: "as-asked" | "unsorted";
   /**
    * Serve Data Center from real git repositories instead of the synthetic projects (Cloud is
    * unchanged). `dcMaxLimit` is the page cap here too.

@@ -49,7 +49,7 @@ export interface Requester {
   ): Promise<{ page: Page<T>; envelope: E; url: URL }>;
   /** Parses and validates an answer already received (e.g. one that may be a 204). */
   parse<T>(answer: Answer, schema: z.ZodType<T>): T;
-  /** The server's clock, from the Date header of its latest answer (the local clock before any). */
+  /** The latest the server's clock can show now (its Date header, truncated to the second, plus 999 ms; the local clock before any answer). */
   serverNow(): number;
   readonly signal: AbortSignal;
 }
@@ -144,8 +144,12 @@ export class HttpClient {
     await this.transport.close();
   }
 
+  /**
+   * The latest the server's clock can show now: the Date header of its latest answer (truncated to
+   * the second, so plus 999 ms) and the time passed since; the local clock before any answer.
+   */
   serverNow(): number {
-    return this.clock ? this.clock.server + (Date.now() - this.clock.local) : Date.now();
+    return this.clock ? this.clock.server + 999 + (Date.now() - this.clock.local) : Date.now();
   }
 
   /** GET `target` for `scope`, retried by the outcome table; `accept` reads a 2xx body (throwing Malformed when it is not JSON). */

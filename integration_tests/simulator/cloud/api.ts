@@ -45,6 +45,8 @@ const DEFAULT_PAGELEN_MAX = 100;
 
 export interface CloudApiOptions {
   requestsPerHour?: number;
+  /** "unsorted": the pull-request list ignores `sort` and lists by id, as a server whose order is not what was asked. */
+  pullRequestOrder?: "as-asked" | "unsorted" | undefined;
 }
 
 export class CloudApi {
@@ -56,7 +58,7 @@ export class CloudApi {
     private readonly world: CloudWorld,
     private readonly render: CloudRenderer,
     credentials: SimCredentials,
-    opts: CloudApiOptions,
+    private readonly opts: CloudApiOptions,
   ) {
     this.limiter =
       opts.requestsPerHour !== undefined ? new RollingWindowLimiter(opts.requestsPerHour) : undefined;
@@ -291,17 +293,20 @@ export class CloudApi {
         }
       });
     });
-    const sorted = this.sortBy(
-      ctx,
-      prs,
-      {
-        id: (p) => p.id,
-        created_on: (p) => p.createdOn,
-        updated_on: (p) => p.updatedOn,
-        state: (p) => p.state,
-      },
-      "-id",
-    );
+    const sorted =
+      this.opts.pullRequestOrder === "unsorted"
+        ? [...prs].sort((a, b) => a.id - b.id)
+        : this.sortBy(
+            ctx,
+            prs,
+            {
+              id: (p) => p.id,
+              created_on: (p) => p.createdOn,
+              updated_on: (p) => p.updatedOn,
+              state: (p) => p.state,
+            },
+            "-id",
+          );
     if (!Array.isArray(sorted)) return sorted;
     return this.numberedPage(ctx, sorted, pagelen, (pr) => this.render.pullRequest(ctx.origin, repo, pr));
   }
