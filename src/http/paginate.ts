@@ -35,7 +35,7 @@ export class PageProgress {
 
   constructor(private readonly what: string) {}
 
-  check(page: Page<unknown>, bytes: (i: number) => Buffer, maxPages?: number): void {
+  check(page: Page<unknown>, maxPages?: number): void {
     this.pages++;
     if (maxPages !== undefined && this.pages > maxPages + 1) {
       throw this.stuck(`more pages (${this.pages}) than the list said it holds (${maxPages})`);
@@ -47,8 +47,8 @@ export class PageProgress {
     }
     this.empty = 0;
     const signature = createHash("sha1")
-      .update(bytes(0))
-      .update(bytes(page.count - 1))
+      .update(itemBytes(page, 0))
+      .update(itemBytes(page, page.count - 1))
       .digest("base64");
     if (this.seen.has(signature)) throw this.stuck(`page ${this.pages} repeats a page already read`);
     this.seen.add(signature);
@@ -90,7 +90,7 @@ export async function* cloudPages<T>(
       envelope.size !== undefined
         ? Math.ceil(envelope.size / (envelope.pagelen ?? Math.max(page.count, 1)))
         : undefined;
-    progress.check(page, (i) => itemBytes(page, i), pages);
+    progress.check(page, pages);
     yield page;
     next = envelope.next;
     q = undefined; // a next link already carries every parameter
@@ -149,14 +149,14 @@ export async function* dcPages<T>(
   let start: number | undefined = firstStart;
   while (start !== undefined) {
     const at: DcPageAt<T> = await dcPageAt(client, path, query, item, start);
-    progress.check(at.page, (i) => itemBytes(at.page, i));
+    progress.check(at.page);
     yield at;
     start = at.nextStart;
   }
 }
 
 /** The bytes of item `i` of a page (for signatures). */
-export function itemBytes(page: Page<unknown>, i: number): Buffer {
+function itemBytes(page: Page<unknown>, i: number): Buffer {
   const r = page.records({}, i, i + 1);
   return r.bytes.subarray(r.spans[0]!, r.spans[1]!);
 }
