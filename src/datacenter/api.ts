@@ -38,6 +38,11 @@ export function commitPage(
   return dcPageAt(client, `${repoPath(repo)}/commits`, query, Commit, opts.start);
 }
 
+/** One commit by id (`GET …/commits/{id}`); 404 NoSuchCommitException when the repository has none such. */
+export function commitById(client: Requester, repo: DcRepository, id: string): Promise<Commit> {
+  return client.json(`${repoPath(repo)}/commits/${seg(id)}`, Commit);
+}
+
 /** Pages of a repository's pull requests in `state` (ALL, or one of OPEN, MERGED, DECLINED). */
 export function pullRequestPages(
   client: Requester,

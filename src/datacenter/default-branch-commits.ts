@@ -5,7 +5,7 @@ import type { JsonObject } from "../protocol/messages.js";
 import { type BranchServer, BranchState, type DefaultBranch, readBranch } from "../streams/branch-history.js";
 import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
 import type { ErrorCase, PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
-import { commitPage, DefaultBranchResolver, isNoSuchCommit, isRepositoryGone } from "./api.js";
+import { commitById, commitPage, DefaultBranchResolver, isNoSuchCommit, isRepositoryGone } from "./api.js";
 import { DATA_CENTER } from "./deployment.js";
 import type { Commit } from "./payloads.js";
 import type { DcRepository, DcSettings } from "./settings.js";
@@ -73,6 +73,7 @@ class DcDefaultBranchCommits implements Stream<DcRepository, BranchState> {
         committedMs: c.committerTimestamp,
         parents: (c.parents ?? []).map((p) => p.id),
       }),
+      commitTime: async (id) => (await commitById(client, repo, id)).committerTimestamp,
       isUnknownCommit: isNoSuchCommit,
       context: (displayId): JsonObject => ({
         project_key: repo.project,

@@ -3,7 +3,7 @@ import type { Page } from "../http/page.js";
 import { PageProgress } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { batchSize, keepRecords } from "../protocol/records.js";
-import { Anchor, AnchorPicker, Frontier } from "./history.js";
+import { Anchor, AnchorPicker, Frontier, MAX_LOOKUPS } from "./history.js";
 import type { PartitionEvent, ReadContext } from "./stream.js";
 
 /**
@@ -51,6 +51,8 @@ export interface BranchServer<T> {
     start?: PageStart | undefined;
   }): Promise<{ page: Page<T>; next: PageStart | undefined }>;
   commit(item: T): HistoryCommit;
+  /** One commit's committer time (ms), looked up by id: one request. */
+  commitTime(id: string): Promise<number>;
   isUnknownCommit(err: unknown): boolean;
   /** The context fields of every record, for a branch's display name. */
   context(displayId: string): JsonObject;
@@ -262,6 +264,10 @@ class BranchReader<T> {
     }
   }
 
+  private lookUp(frontier: Frontier, floor: number): Promise<void> {
+    return lookUpBlockers(this.server as BranchServer<unknown>, frontier, floor);
+  }
+
   private plan(
     found: Extract<DefaultBranch, { kind: "branch" }>,
     since: string | undefined,
@@ -336,6 +342,23 @@ class BranchReader<T> {
           anchors: picker.merge(plan.known, picker.listed),
         },
       };
+    }
+  }
+}
+
+/** Looks up the dates of the frontier commits that block the stop, when they are few. */
+async function lookUpBlockers(
+  server: BranchServer<unknown>,
+  frontier: Frontier,
+  floor: number,
+): Promise<void> {
+  const blockers = frontier.blockers(floor);
+  if (blockers.length > MAX_LOOKUPS) return;
+  for (const id of blockers) {
+    try {
+      frontier.learn(id, await server.commitTime(id));
+    } catch (err) {
+      if (!server.isUnknownCommit(err)) throw err; // gone since it was listed: the walk reads on
     }
   }
 }

@@ -12,6 +12,9 @@ import { z } from "zod";
  */
 export const CLOCK_SLOP_MS = 7 * 24 * 3600 * 1000;
 
+/** The most frontier commits looked up after a page; with more blocking the stop, reading on is cheaper. */
+export const MAX_LOOKUPS = 8;
+
 /**
  * Decides when a walk through a history listed in any order (newest first, date order,
  * topological: a block of old commits of a merged branch may come before newer ones) can stop
@@ -31,6 +34,7 @@ export const CLOCK_SLOP_MS = 7 * 24 * 3600 * 1000;
 export class Frontier {
   private readonly listed = new Set<string>();
   private readonly bounds: Map<string, number>;
+  private readonly looked = new Set<string>();
   /** False once a listed commit broke the assumption: the walk then reads to its end. */
   trusted = true;
   private armed = false;
@@ -51,6 +55,25 @@ export class Frontier {
       const known = this.bounds.get(p);
       if (known === undefined || bound < known) this.bounds.set(p, bound);
     }
+  }
+
+  /**
+   * Frontier commits that keep the walk from stopping (bound at or after `floor`) and whose date
+   * has not been looked up yet. A late merge of an old branch puts that branch's tip here with
+   * the merge's date; listing down to it can mean most of the history, looking it up one request.
+   */
+  blockers(floor: number): string[] {
+    const out: string[] = [];
+    for (const [id, b] of this.bounds) if (b >= floor && !this.looked.has(id)) out.push(id);
+    return out;
+  }
+
+  /** A frontier commit's own commit time, looked up: its ancestors are bounded by it. */
+  learn(id: string, committedMs: number): void {
+    this.looked.add(id);
+    const known = this.bounds.get(id);
+    const bound = committedMs + CLOCK_SLOP_MS;
+    if (known !== undefined && bound < known) this.bounds.set(id, bound);
   }
 
   /**
