@@ -238,16 +238,35 @@ export interface CloudPullRequestSummary {
 }
 
 export interface CloudMutations {
-  /** Adds n commits; bumps the PR's updated_on to "now" (later than every existing updated_on). Returns the new hashes, oldest first. */
-  addCommitsToPullRequest(workspace: string, repoSlug: string, prId: number, n: number): string[];
-  /** Returns the new pull request's id. */
-  createPullRequest(workspace: string, repoSlug: string, opts: { commits: number; state?: PrState }): number;
-  /** Bumps updated_on. */
+  /**
+   * Adds n commits; bumps the PR's updated_on to "now" (later than every existing updated_on), and
+   * the repository's updated_on too unless they were pushed to a fork (`fromFork`). Returns the
+   * new hashes, oldest first.
+   */
+  addCommitsToPullRequest(
+    workspace: string,
+    repoSlug: string,
+    prId: number,
+    n: number,
+    opts?: { fromFork?: boolean },
+  ): string[];
+  /**
+   * Returns the new pull request's id. Its commits are a push that moves the repository's
+   * updated_on, unless `pushedBefore` (a pull request opened on a branch pushed earlier).
+   */
+  createPullRequest(
+    workspace: string,
+    repoSlug: string,
+    opts: { commits: number; state?: PrState; pushedBefore?: boolean },
+  ): number;
+  /** Bumps the PR's updated_on; the repository's only for MERGED (a merge is a push). */
   setPullRequestState(workspace: string, repoSlug: string, prId: number, state: PrState): void;
   pullRequests(workspace: string, repoSlug: string): CloudPullRequestSummary[];
   repositories(workspace: string): string[];
   /** Workspace slugs, in API order. */
   workspaces(): string[];
+  /** A repository's updated_on as the API reports it (moves on pushes only). */
+  repositoryUpdatedOn(workspace: string, repoSlug: string): string;
 }
 
 export interface DcRepositorySummary {

@@ -24,19 +24,19 @@ export function repoPath(r: CloudRepository): string {
   return `repositories/${seg(r.workspace)}/${seg(r.slug)}`;
 }
 
-/** The workspace's repositories, slugs only (`fields=` keeps each page small). */
-export async function* repositorySlugs(
+/**
+ * The workspace's repositories, most recently pushed first (`fields=` keeps each page small: slug
+ * and updated_on). Sorted descending, a repository pushed while the list is paged moves to the
+ * front: read twice, never skipped.
+ */
+export async function* repositoryPages(
   client: Requester,
   workspace: string,
   pagelen = PAGELEN,
-): AsyncGenerator<string[]> {
-  for await (const page of cloudPages(
-    client,
-    `repositories/${seg(workspace)}`,
-    { pagelen, fields: REPOSITORY_FIELDS },
-    RepositoryRef,
-  )) {
-    yield page.items().map((r) => r.slug);
+): AsyncGenerator<RepositoryRef[]> {
+  const query = { pagelen, fields: REPOSITORY_FIELDS, sort: "-updated_on" };
+  for await (const page of cloudPages(client, `repositories/${seg(workspace)}`, query, RepositoryRef)) {
+    yield page.items();
   }
 }
 

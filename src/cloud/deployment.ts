@@ -2,7 +2,7 @@ import { ConnectorError } from "../errors.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { DeploymentDefinition } from "../streams/definition.js";
-import { repoPath, repositorySlugs } from "./api.js";
+import { repoPath, repositoryPages } from "./api.js";
 import { Repository } from "./payloads.js";
 import type { CloudRepository, CloudSettings } from "./settings.js";
 
@@ -16,13 +16,21 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
   server: (s) => ({ baseUrl: s.apiUrl, auth: s.auth }),
 
   async *repositories(client, s) {
-    if (s.repositories) {
-      for (const slug of s.repositories) yield { workspace: s.workspace, slug };
+    const ws = s.workspace;
+    // Configured repositories need no listing, unless change detection wants their updated_on:
+    // then the workspace is listed once and they are picked from it (those not in it are still read).
+    if (s.repositories && s.changeDetection === "every_repository") {
+      for (const slug of s.repositories) yield { workspace: ws, slug };
       return;
     }
-    for await (const slugs of repositorySlugs(client, s.workspace)) {
-      for (const slug of slugs) yield { workspace: s.workspace, slug };
+    const wanted = s.repositories ? new Set(s.repositories) : undefined;
+    for await (const page of repositoryPages(client, ws)) {
+      for (const r of page) {
+        if (wanted && !wanted.delete(r.slug)) continue;
+        yield { workspace: ws, slug: r.slug, updatedOn: r.updated_on };
+      }
     }
+    for (const slug of wanted ?? []) yield { workspace: ws, slug };
   },
 
   repositoryKey: (r) => `${r.workspace}/${r.slug}`,
@@ -33,9 +41,9 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
     try {
       repos = s.repositories
         ? await configured(client, s)
-        : ((await first(repositorySlugs(client, ws, REPOS_TO_PROBE))) ?? []).map((slug) => ({
+        : ((await first(repositoryPages(client, ws, REPOS_TO_PROBE))) ?? []).map((r) => ({
             workspace: ws,
-            slug,
+            slug: r.slug,
           }));
     } catch (err) {
       throw CLOUD.explain(

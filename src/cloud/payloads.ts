@@ -17,8 +17,9 @@ export const Instant = z.string().refine((s) => {
   }
 }, "must be an ISO 8601 date-time");
 
-export const REPOSITORY_FIELDS = "next,size,pagelen,values.slug";
-export const RepositoryRef = z.looseObject({ slug: z.string().min(1) });
+export const REPOSITORY_FIELDS = "next,size,pagelen,values.slug,values.updated_on";
+export const RepositoryRef = z.looseObject({ slug: z.string().min(1), updated_on: Instant.optional() });
+export type RepositoryRef = z.infer<typeof RepositoryRef>;
 
 /** Partial response (`fields=`) of the pull-request list: what deciding what to read needs. */
 export const PULL_REQUEST_FIELDS = "next,values.id,values.updated_on,values.state";

@@ -8,6 +8,7 @@ import { sweepPullRequests } from "../streams/pull-request-sweep.js";
 import type { ErrorCase, PartitionEvent, ReadContext, RecordsEvent, Stream } from "../streams/stream.js";
 import { compareInstants, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repository } from "./api.js";
+import { afterRead, decide, type GateState, GateTally } from "./change-detection.js";
 import { CLOUD, first } from "./deployment.js";
 import { Instant, type PullRequestRef } from "./payloads.js";
 import type { CloudRepository, CloudSettings } from "./settings.js";
@@ -19,11 +20,24 @@ import type { CloudRepository, CloudSettings } from "./settings.js";
  */
 export const CloudPullRequestState = z.object({
   updated_on: Instant.optional(),
+  /** change_detection recently_pushed (change-detection.ts): when the pull requests were last read, and the turns left before the next full read. */
+  checked_at: Instant.optional(),
+  due_in: z.number().int().min(1).optional(),
   pending: z.unknown().optional(),
 });
 export type CloudPullRequestState = z.infer<typeof CloudPullRequestState>;
 
 const NAME = "cloud_pullrequest_commits";
+
+/** A state's gate fields, kept as they were while a read is under way. */
+function gateOf(state: CloudPullRequestState | undefined): GateState {
+  return state?.checked_at === undefined ? {} : { checked_at: state.checked_at, due_in: state.due_in };
+}
+
+function withoutPending(state: CloudPullRequestState | undefined): CloudPullRequestState {
+  const { pending: _pending, ...rest } = state ?? {};
+  return rest;
+}
 
 /** A listed repository whose pull-request list answers 404 was deleted or renamed since. */
 export const listedRepositoryGone = (s: CloudSettings): ErrorCase => ({
@@ -42,6 +56,7 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
   readonly info = CLOUD_PULLREQUEST_COMMITS.info;
   readonly partitionState = CloudPullRequestState;
   readonly errorCases: ErrorCase[];
+  private readonly tally = new GateTally();
 
   constructor(private readonly env: StreamEnv<"cloud">) {
     this.errorCases = [listedRepositoryGone(env.settings)];
@@ -62,6 +77,12 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
   ): AsyncGenerator<PartitionEvent<CloudPullRequestState>> {
     const client = ctx.client;
     const key = this.partitionKey(repo);
+    const gate = decide(this.env.settings, key, repo, state);
+    this.tally.count(gate);
+    if (!gate.read) {
+      yield { kind: "checkpoint", state: { ...withoutPending(state), due_in: gate.dueIn } };
+      return;
+    }
     let cursor = state?.updated_on;
     if (cursor !== undefined && compareInstants(cursor, new Date(client.serverNow()).toISOString()) > 0) {
       ctx.logger.warn(
@@ -84,7 +105,9 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
         listed.push(pr);
       }
     }
-    const now = new Date(client.serverNow()).toISOString();
+    const checkedAt = client.serverNow();
+    const now = new Date(checkedAt).toISOString();
+    const checked = afterRead(this.env.settings, key, state, checkedAt);
     // Asked at most once per sweep, on the first pull request whose commits answer 404.
     let exists: Promise<boolean> | undefined;
     const stillThere = () => {
@@ -101,9 +124,21 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
       now: sortableInstant(now),
       concurrency: ctx.concurrency,
       read: (pr) => this.commitsOf(client, repo, pr, stillThere, ctx),
-      state: (c) =>
-        c === undefined ? (cursor === undefined ? {} : { updated_on: cursor }) : { updated_on: c },
+      state: (c) => ({
+        ...gateOf(state),
+        ...(c === undefined ? (cursor === undefined ? {} : { updated_on: cursor }) : { updated_on: c }),
+      }),
+      finalState: (c) => ({
+        ...(c === undefined ? (cursor === undefined ? {} : { updated_on: cursor }) : { updated_on: c }),
+        ...checked,
+      }),
     }) as AsyncGenerator<PartitionEvent<CloudPullRequestState>>;
+  }
+
+  /** After every repository: the gate's LOG line (change_detection recently_pushed). */
+  finish(ctx: ReadContext): void {
+    const line = this.tally.summary(this.env.settings, NAME);
+    if (line) ctx.logger.info(line);
   }
 
   /**

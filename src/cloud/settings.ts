@@ -3,6 +3,9 @@ import type { Auth } from "../http/settings.js";
 export const PULL_REQUEST_STATES = ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"] as const;
 export type PullRequestState = (typeof PULL_REQUEST_STATES)[number];
 
+export const CHANGE_DETECTION = ["every_repository", "recently_pushed"] as const;
+export type ChangeDetection = (typeof CHANGE_DETECTION)[number];
+
 /** What the Cloud streams need to know, filled in by the config layer. */
 export interface CloudSettings {
   workspace: string;
@@ -10,9 +13,15 @@ export interface CloudSettings {
   repositories?: string[] | undefined;
   pullRequestStates: PullRequestState[];
   apiUrl: string;
+  /** Which repositories' pull-request lists a sync reads: all, or those pushed since their last check plus a rotating slice. */
+  changeDetection: ChangeDetection;
+  /** recently_pushed: every repository is read at least once in this many syncs. */
+  fullSweepSyncs: number;
 }
 
 export interface CloudRepository {
   workspace: string;
   slug: string;
+  /** When the listing gave it: the repository's updated_on, which moves when anything is pushed. */
+  updatedOn?: string | undefined;
 }

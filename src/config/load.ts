@@ -109,6 +109,8 @@ function cloudSettings(c: NonNullable<ParsedConfig["cloud"]>): CloudSettings {
     pullRequestStates: dedupe(c.pull_request_states ?? ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"]),
     apiUrl: trimSlash(c.api_url),
     repositories: c.repositories ? dedupe(c.repositories) : undefined,
+    changeDetection: c.change_detection,
+    fullSweepSyncs: c.full_sweep_syncs,
   };
 }
 

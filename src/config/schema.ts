@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { z } from "zod";
-import { PULL_REQUEST_STATES } from "../cloud/settings.js";
+import { CHANGE_DETECTION, PULL_REQUEST_STATES } from "../cloud/settings.js";
 import { DC_PULL_REQUEST_STATES } from "../datacenter/settings.js";
 import type { DeploymentKey } from "../streams/definition.js";
 import { STREAMS } from "../streams/registry.js";
@@ -141,6 +141,18 @@ export const CloudConfig = z
       ["https://api.bitbucket.org/2.0"],
       4,
     ).default("https://api.bitbucket.org/2.0"),
+    change_detection: z.enum(CHANGE_DETECTION).default("every_repository").meta({
+      title: "Change detection",
+      description:
+        "`every_repository` (exact): every sync lists the pull requests of every repository, one request each. `recently_pushed` (for large workspaces under Cloud's ~1,000 requests per hour): the repository listing tells which repositories were pushed to since their pull requests were last read (their `updated_on`), and only those, plus a rotating share of 1 in `full_sweep_syncs` of the others, are read. A change that moves no `updated_on` (a pull request opened on a branch pushed earlier, declined, or updated from a fork) is then read within `full_sweep_syncs` syncs.",
+      order: 5,
+    }),
+    full_sweep_syncs: z.number().int().min(1).max(1000).default(24).meta({
+      title: "Syncs per full sweep",
+      description:
+        "With `change_detection: recently_pushed`, every repository is read at least once in this many syncs: the staleness bound for changes the repository's `updated_on` does not show (24 at hourly syncs: a day).",
+      order: 6,
+    }),
   })
   .meta({
     title: "Bitbucket Cloud",

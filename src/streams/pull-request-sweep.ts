@@ -27,6 +27,8 @@ export interface SweepOptions<PR, K> {
   read: (pr: PR) => AsyncIterable<RecordsEvent>;
   /** The partition state for a cursor. */
   state: (cursor: K | undefined) => unknown;
+  /** The state once every pull request is read (default: `state`). */
+  finalState?: (cursor: K | undefined) => unknown;
 }
 
 export async function* sweepPullRequests<PR, K>(
@@ -55,5 +57,5 @@ export async function* sweepPullRequests<PR, K>(
       yield { kind: "checkpoint", state: o.state(cursor) };
     }
   }
-  yield { kind: "checkpoint", state: o.state(cursor) };
+  yield { kind: "checkpoint", state: (o.finalState ?? o.state)(cursor) };
 }

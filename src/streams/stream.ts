@@ -29,6 +29,8 @@ export interface Stream<P = unknown, S = unknown> {
    * this listed repository means it was deleted since: skip it". The first that matches wins.
    */
   readonly errorCases?: readonly ErrorCase[];
+  /** Called once every partition is read (before the final STATE), e.g. for a summary LOG line. */
+  finish?(ctx: ReadContext): void;
 }
 
 /**

@@ -32,6 +32,8 @@ describe("parseConfig", () => {
       pullRequestStates: ["OPEN", "MERGED", "DECLINED", "SUPERSEDED"],
       apiUrl: "https://api.bitbucket.org/2.0",
       repositories: undefined,
+      changeDetection: "every_repository",
+      fullSweepSyncs: 24,
     });
     expect(c.deployments.data_center).toEqual({
       url: "https://git.example.com/bitbucket",

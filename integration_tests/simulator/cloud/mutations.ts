@@ -49,15 +49,26 @@ export class CloudMutator implements CloudMutations {
     return hashes;
   }
 
-  addCommitsToPullRequest(workspace: string, repoSlug: string, prId: number, n: number): string[] {
+  addCommitsToPullRequest(
+    workspace: string,
+    repoSlug: string,
+    prId: number,
+    n: number,
+    opts: { fromFork?: boolean } = {},
+  ): string[] {
     const repo = this.repo(workspace, repoSlug);
     const pr = this.pr(repo, prId);
     const hashes = this.append(repo, pr, n);
-    this.touch(repo, pr, true);
+    // Commits pushed to a fork land in the fork: the destination repository's updated_on stays.
+    this.touch(repo, pr, !opts.fromFork);
     return hashes;
   }
 
-  createPullRequest(workspace: string, repoSlug: string, opts: { commits: number; state?: PrState }): number {
+  createPullRequest(
+    workspace: string,
+    repoSlug: string,
+    opts: { commits: number; state?: PrState; pushedBefore?: boolean },
+  ): number {
     const repo = this.repo(workspace, repoSlug);
     const id = repo.pullRequests.length + 1;
     const rng = new Rng(hash32(this.world.seed, 0xc4e, repo.no, id));
@@ -75,7 +86,8 @@ export class CloudMutator implements CloudMutations {
     };
     repo.pullRequests.push(pr);
     this.append(repo, pr, opts.commits);
-    this.touch(repo, pr, true);
+    // Opened on a branch pushed earlier (pushedBefore): no push now, updated_on stays.
+    this.touch(repo, pr, !opts.pushedBefore);
     pr.createdOn = pr.updatedOn;
     return id;
   }
@@ -106,6 +118,10 @@ export class CloudMutator implements CloudMutations {
 
   workspaces(): string[] {
     return this.world.workspaces.map((w) => w.slug);
+  }
+
+  repositoryUpdatedOn(workspace: string, repoSlug: string): string {
+    return formatMicros(this.repo(workspace, repoSlug).updatedOn);
   }
 }
 

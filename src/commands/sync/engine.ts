@@ -108,6 +108,7 @@ async function syncStream(
   checkpoints.start();
 
   const { fatal, failures } = await readPartitions(entry, output, opts, checkpoints, statuses);
+  if (!fatal) stream.finish?.({ logger: output, concurrency: opts.concurrency, client: entry.client });
 
   checkpoints.stop();
   opts.signal?.removeEventListener("abort", cancel);
