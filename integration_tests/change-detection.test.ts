@@ -134,3 +134,19 @@ describe("change detection, every_repository (the default)", () => {
     expect(second.logs.some((l) => l.message.includes("change detection"))).toBe(false);
   });
 });
+
+describe("a first sync longer than the budget", () => {
+  it("logs every few minutes how many requests are left and how long they take at requests_per_hour", async () => {
+    const s = (sim = await startSimulator({ latencyMs: 15 }));
+    const config = { cloud: cloudConfig(s), requests_per_hour: 1_000_000, max_concurrency: 2 };
+    const r = await readInProcess(config, [CLOUD_STREAM], new Map(), "incremental", {
+      estimateIntervalMs: 100,
+    });
+    expect(r.code).toBe(0);
+    const lines = r.logs.map((l) => l.message).filter((m) => m.includes("requests to go"));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(
+      /^cloud_pullrequest_commits: \d+ of \d+\+? repositories started, about [\d,]+ requests to go.*; at requests_per_hour 1,000,000, about \d+ min$/,
+    );
+  });
+});

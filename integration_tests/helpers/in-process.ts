@@ -1,5 +1,6 @@
 import type { SelectedStream } from "../../src/commands/catalog.js";
 import { readStreams } from "../../src/commands/read.js";
+import type { SyncOptions } from "../../src/commands/sync/engine.js";
 import { parseConfig } from "../../src/config/load.js";
 import type { ConnectorError } from "../../src/errors.js";
 import type { JsonObject, LogLevel } from "../../src/protocol/messages.js";
@@ -28,6 +29,7 @@ export async function readInProcess(
   streams: string[],
   states: Map<string, unknown> = new Map(),
   mode: SelectedStream["syncMode"] = "incremental",
+  tuning: Partial<SyncOptions> = {},
 ): Promise<InProcessRead> {
   const out = new MemoryOutput();
   const code = await readStreams(
@@ -35,6 +37,7 @@ export async function readInProcess(
     streams.map((name) => ({ name, syncMode: mode })),
     states,
     out,
+    { tuning },
   );
   return {
     code,

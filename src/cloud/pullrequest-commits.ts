@@ -57,6 +57,8 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
   readonly partitionState = CloudPullRequestState;
   readonly errorCases: ErrorCase[];
   private readonly tally = new GateTally();
+  /** Pull requests listed and not read yet, over the repositories under way: one request each at least. */
+  private unread = 0;
 
   constructor(private readonly env: StreamEnv<"cloud">) {
     this.errorCases = [listedRepositoryGone(env.settings)];
@@ -123,6 +125,9 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
       cursor: fromStart ? undefined : cursor === undefined ? undefined : sortableInstant(cursor),
       now: sortableInstant(now),
       concurrency: ctx.concurrency,
+      planned: (n) => {
+        this.unread += n;
+      },
       read: (pr) => this.commitsOf(client, repo, pr, stillThere, ctx),
       state: (c) => ({
         ...gateOf(state),
@@ -133,6 +138,10 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
         ...checked,
       }),
     }) as AsyncGenerator<PartitionEvent<CloudPullRequestState>>;
+  }
+
+  pendingRequests(): number {
+    return this.unread;
   }
 
   /** After every repository: the gate's LOG line (change_detection recently_pushed). */
@@ -176,6 +185,8 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
         return;
       }
       throw err;
+    } finally {
+      this.unread--;
     }
     if (count === 0)
       ctx.logger.warn(

@@ -2,6 +2,8 @@ import type { HttpStats } from "../http/client.js";
 import type { SyncObserver } from "./sync/engine.js";
 
 interface StreamProgress {
+  /** Requests still needed, and the hours they take at the configured budget. */
+  left?: { requests: number; hours: number | undefined };
   found: number;
   listed: boolean;
   done: number;
@@ -71,13 +73,20 @@ export class TerminalProgress implements SyncObserver {
   streamDone(stream: string, ok: boolean): void {
     this.of(stream).finished = ok ? "ok" : "failed";
   }
+  estimate(stream: string, requests: number, hours: number | undefined): void {
+    this.of(stream).left = { requests, hours };
+  }
 
   /** The current line, without terminal control characters. */
   line(now = Date.now()): string {
     const parts = [...this.streams].map(([name, p]) => {
       const total = p.listed ? `${p.found}` : `${p.found}+`;
       const mark = p.finished === "ok" ? " done" : p.finished === "failed" ? " FAILED" : "";
-      return `${name}: ${p.done}/${total} repositories, ${p.records.toLocaleString("en-US")} records${mark}`;
+      const left =
+        p.left && !p.finished && p.left.requests > 0
+          ? `, ~${p.left.requests.toLocaleString("en-US")} requests to go${p.left.hours !== undefined ? ` (~${p.left.hours < 1 ? `${Math.ceil(p.left.hours * 60)} min` : `${p.left.hours.toFixed(1)} h`} at the budget)` : ""}`
+          : "";
+      return `${name}: ${p.done}/${total} repositories, ${p.records.toLocaleString("en-US")} records${left}${mark}`;
     });
     const requests = this.stats().reduce((n, s) => n + s.requests, 0);
     parts.push(`${requests.toLocaleString("en-US")} requests`);

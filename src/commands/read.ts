@@ -73,6 +73,7 @@ export async function readStreams(
     const result = await runSync(entries, output, {
       concurrency: settings.http.maxConcurrency,
       shard: settings.shard,
+      requestsPerHour: settings.http.requestsPerHour,
       ...(progress ? { observer: progress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...opts.tuning,

@@ -51,6 +51,8 @@ export interface Requester {
   parse<T>(answer: Answer, schema: z.ZodType<T>): T;
   /** The latest the server's clock can show now (its Date header, truncated to the second, plus 999 ms; the local clock before any answer). */
   serverNow(): number;
+  /** The requests sent through this requester (one stream's), retries included. */
+  readonly stats: { requests: number };
   readonly signal: AbortSignal;
 }
 
@@ -158,12 +160,14 @@ export class HttpClient {
     target: string,
     query: Query | undefined,
     accept: (a: Answer) => T,
+    counter?: { requests: number },
   ): Promise<T> {
     let url = resolveTarget(this.base, target, query, this.service, this.logger);
     let attempt = 0;
     let redirects = 0;
     for (;;) {
       const exchange = await this.send(url, signal);
+      if (counter) counter.requests++;
       const mark = exchange.mark;
       const { observed, value, body } = this.observe(exchange.result, url, accept);
       const means = meaningOf(observed);
@@ -362,6 +366,8 @@ export class Malformed extends Error {}
 export class RequestScope implements Requester {
   /** Told whenever the deployment starts waiting on a rate limit, with the instant it resumes. */
   onRateLimited: ((resumeAt: number) => void) | undefined;
+  /** The requests this scope (one stream) has sent, retries included. */
+  readonly stats = { requests: 0 };
   private readonly controller = new AbortController();
 
   constructor(
@@ -394,11 +400,11 @@ export class RequestScope implements Requester {
   }
 
   get(target: string, query?: Query): Promise<Answer> {
-    return this.client.request(this.signal, target, query, (a) => a);
+    return this.client.request(this.signal, target, query, (a) => a, this.stats);
   }
 
   json<T>(target: string, schema: z.ZodType<T>, query?: Query): Promise<T> {
-    return this.client.request(this.signal, target, query, (a) => this.parse(a, schema));
+    return this.client.request(this.signal, target, query, (a) => this.parse(a, schema), this.stats);
   }
 
   parse<T>(answer: Answer, schema: z.ZodType<T>): T {
@@ -422,31 +428,37 @@ export class RequestScope implements Requester {
     envelope: z.ZodType<E>,
     item: z.ZodType<T>,
   ): Promise<{ page: Page<T>; envelope: E; url: URL }> {
-    return this.client.request(this.signal, target, query, (a) => {
-      const scanned = scanPage(a.bytes);
-      if (!scanned) {
-        // Not a page: malformed JSON is retried; well-formed JSON of another shape is not.
-        let body: unknown;
-        try {
-          body = JSON.parse(a.bytes.toString("utf8"));
-        } catch {
-          throw new Malformed();
+    return this.client.request(
+      this.signal,
+      target,
+      query,
+      (a) => {
+        const scanned = scanPage(a.bytes);
+        if (!scanned) {
+          // Not a page: malformed JSON is retried; well-formed JSON of another shape is not.
+          let body: unknown;
+          try {
+            body = JSON.parse(a.bytes.toString("utf8"));
+          } catch {
+            throw new Malformed();
+          }
+          throw this.shapeError(
+            a.url,
+            `values: ${Array.isArray((body as { values?: unknown })?.values) ? "must be a list of objects" : "missing; not a page of a list"}`,
+          );
         }
-        throw this.shapeError(
-          a.url,
-          `values: ${Array.isArray((body as { values?: unknown })?.values) ? "must be a list of objects" : "missing; not a page of a list"}`,
-        );
-      }
-      const meta: Record<string, unknown> = {};
-      for (const [k, [s, e]] of scanned.members) meta[k] = JSON.parse(a.bytes.toString("utf8", s, e));
-      const env = envelope.safeParse(meta);
-      if (!env.success) throw this.shapeError(a.url, formatIssues(env.error.issues.slice(0, 3)));
-      return {
-        page: new Page(a.bytes, scanned, meta, item, `${this.client.service}: GET ${a.url.pathname}`),
-        envelope: env.data,
-        url: a.url,
-      };
-    });
+        const meta: Record<string, unknown> = {};
+        for (const [k, [s, e]] of scanned.members) meta[k] = JSON.parse(a.bytes.toString("utf8", s, e));
+        const env = envelope.safeParse(meta);
+        if (!env.success) throw this.shapeError(a.url, formatIssues(env.error.issues.slice(0, 3)));
+        return {
+          page: new Page(a.bytes, scanned, meta, item, `${this.client.service}: GET ${a.url.pathname}`),
+          envelope: env.data,
+          url: a.url,
+        };
+      },
+      this.stats,
+    );
   }
 
   serverNow(): number {

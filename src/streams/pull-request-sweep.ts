@@ -29,6 +29,8 @@ export interface SweepOptions<PR, K> {
   state: (cursor: K | undefined) => unknown;
   /** The state once every pull request is read (default: `state`). */
   finalState?: (cursor: K | undefined) => unknown;
+  /** Told how many pull requests will be read, once the listing is sorted (for progress estimates). */
+  planned?: (count: number) => void;
 }
 
 export async function* sweepPullRequests<PR, K>(
@@ -37,6 +39,7 @@ export async function* sweepPullRequests<PR, K>(
   const todo = o.listed
     .filter((pr) => o.cursor === undefined || o.compare(o.updated(pr), o.cursor) > 0)
     .sort((a, b) => o.compare(o.updated(a), o.updated(b)) || o.id(a) - o.id(b));
+  o.planned?.(todo.length);
   const watermark = new CompletionWatermark();
   let cursor = o.cursor;
   const capped = (k: K) => (o.compare(k, o.now) > 0 ? o.now : k);

@@ -31,6 +31,8 @@ export interface Stream<P = unknown, S = unknown> {
   readonly errorCases?: readonly ErrorCase[];
   /** Called once every partition is read (before the final STATE), e.g. for a summary LOG line. */
   finish?(ctx: ReadContext): void;
+  /** Requests the partitions under way still need, as far as the stream knows (for progress estimates). */
+  pendingRequests?(): number;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { TerminalProgress } from "../../src/commands/progress.js";
+import { WorkEstimate } from "../../src/commands/sync/estimate.js";
+import type { Stream } from "../../src/streams/stream.js";
 
 describe("TerminalProgress", () => {
   it("shows repositories done out of those listed, records, requests and a rate-limit wait", () => {
@@ -22,6 +24,8 @@ describe("TerminalProgress", () => {
       "cloud_pullrequest_commits: 1/5+ repositories, 12,345 records | dc_default_branch_commits: 1/1 repositories, 0 records done | 1,234 requests | rate limited: waiting until 10:01:30 UTC (90 s)",
     );
     expect(p.line(now + 100_000)).not.toContain("rate limited");
+    p.estimate("cloud_pullrequest_commits", 12_400, 12_400 / 900);
+    expect(p.line(now + 100_000)).toContain("12,345 records, ~12,400 requests to go (~13.8 h at the budget)");
   });
 
   it("writes nothing unless its output is a terminal", async () => {
@@ -43,5 +47,28 @@ describe("TerminalProgress", () => {
     q.stop();
     expect(seen.join("")).toContain("\rs: 0/0+ repositories, 7 records");
     expect(seen.at(-1)).toBe("\n");
+  });
+
+  describe("WorkEstimate", () => {
+    it("adds what started partitions still need to the unstarted ones at the average cost so far", () => {
+      let requests = 0;
+      const pending = { n: 0 };
+      const w = new WorkEstimate({ pendingRequests: () => pending.n } as unknown as Stream, () => requests);
+      w.found = 10;
+      expect(w.remaining()).toBe(10); // nothing known: one request per repository at least
+      w.started = 4;
+      requests = 40;
+      pending.n = 30;
+      expect(w.remaining()).toBe(30 + 6 * 10);
+      expect(w.describe(900)).toBe(
+        "4 of 10+ repositories started, about 90 requests to go (more as the listing goes on); at requests_per_hour 900, about 6 min",
+      );
+      w.listed = true;
+      requests = 4_000;
+      pending.n = 12_000;
+      expect(w.describe(1000)).toBe(
+        "4 of 10 repositories started, about 18,000 requests to go; at requests_per_hour 1,000, about 18.0 h",
+      );
+    });
   });
 });

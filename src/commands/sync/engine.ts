@@ -3,6 +3,7 @@ import type { RequestScope } from "../../http/client.js";
 import type { SyncOutput } from "../../protocol/output.js";
 import type { Stream } from "../../streams/stream.js";
 import { Checkpoints } from "./checkpoints.js";
+import { ESTIMATE_INTERVAL_MS, WorkEstimate } from "./estimate.js";
 import { meaningFor, type PartitionFailure, summarize } from "./failure-policy.js";
 import { ListingFailed, schedule } from "./partitions.js";
 import { StreamStatuses } from "./statuses.js";
@@ -41,6 +42,10 @@ export interface SyncOptions {
   observer?: SyncObserver;
   /** Aborted to cancel the sync (SIGTERM): streams stop, emit their final STATE and end INCOMPLETE. */
   signal?: AbortSignal;
+  /** The configured budget, to turn the requests a stream still needs into time. */
+  requestsPerHour?: number | undefined;
+  /** How often a running stream logs how much is left (default 5 minutes). */
+  estimateIntervalMs?: number;
 }
 
 /** What a progress display needs to know; every method is optional. */
@@ -51,6 +56,8 @@ export interface SyncObserver {
   records?(stream: string, count: number): void;
   rateLimited?(stream: string, resumeAt: number): void;
   streamDone?(stream: string, ok: boolean): void;
+  /** How many requests the stream still needs, and how long that takes at the budget (if configured). */
+  estimate?(stream: string, requests: number, hours: number | undefined): void;
 }
 
 export interface SyncResult {
@@ -107,7 +114,15 @@ async function syncStream(
   opts.signal?.addEventListener("abort", cancel, { once: true });
   checkpoints.start();
 
-  const { fatal, failures } = await readPartitions(entry, output, opts, checkpoints, statuses);
+  // A first sync of a large workspace can outlast hours of Cloud's budget: say how much is left.
+  const work = new WorkEstimate(stream, () => entry.client.stats?.requests ?? 0);
+  const progress = setInterval(
+    () => output.info(`${name}: ${work.describe(opts.requestsPerHour)}`),
+    opts.estimateIntervalMs ?? ESTIMATE_INTERVAL_MS,
+  );
+  progress.unref();
+  const { fatal, failures } = await readPartitions(entry, output, opts, checkpoints, statuses, work);
+  clearInterval(progress);
   if (!fatal) stream.finish?.({ logger: output, concurrency: opts.concurrency, client: entry.client });
 
   checkpoints.stop();
@@ -133,11 +148,16 @@ async function readPartitions(
   opts: SyncOptions,
   checkpoints: Checkpoints,
   statuses: StreamStatuses,
+  work: WorkEstimate,
 ): Promise<{ fatal: ConnectorError | undefined; failures: PartitionFailure[] }> {
   const { stream, control } = entry;
   const name = stream.info.name;
   const observer = opts.observer ?? {};
   const failures: PartitionFailure[] = [];
+  const estimate = () => {
+    const left = work.remaining();
+    observer.estimate?.(name, left, opts.requestsPerHour ? left / opts.requestsPerHour : undefined);
+  };
   let abortedBy: ConnectorError | undefined;
   const stop = (error: ConnectorError): ConnectorError => {
     abortedBy ??= error;
@@ -151,17 +171,27 @@ async function readPartitions(
     concurrency: opts.concurrency,
     shard: opts.shard,
     prior: (key) => priorState(stream, key, checkpoints, output),
-    onFound: () => observer.partitionFound?.(name),
-    onListed: () => observer.listingDone?.(name),
+    onFound: () => {
+      work.found++;
+      observer.partitionFound?.(name);
+    },
+    onListed: () => {
+      work.listed = true;
+      observer.listingDone?.(name);
+    },
     onListingFailed: (error) => {
       if (meaningFor(stream, error) === "stream") stop(error);
     },
   });
   try {
     for await (const ev of events) {
-      if (ev.kind === "start") continue;
+      if (ev.kind === "start") {
+        work.started++;
+        continue;
+      }
       if (ev.kind === "done") {
         observer.partitionDone?.(name);
+        estimate();
         await checkpoints.due();
         continue;
       }
