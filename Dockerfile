@@ -1,30 +1,23 @@
 # source-bitbucket: Airbyte source connector image.
 # Build: podman build -t localhost/source-bitbucket:ci .   (or docker build)
-# The image holds only the compiled connector (dist/), its production dependencies
-# (zod, undici) and package.json; stream schemas are compiled into dist/.
+# The image holds only the bundled connector (dist/: both bins with zod and undici inside, see
+# scripts/build.mjs) and package.json; it needs no node_modules.
 
-# ---- build: full dev toolchain, compile src/ -> dist/ ----
+# ---- build: the dev toolchain bundles src/ -> dist/ ----
 FROM node:24-slim AS build
 WORKDIR /build
 COPY package.json package-lock.json ./
-# tsc needs no install scripts (this skips e.g. esbuild's postinstall, used only by tsx).
+# esbuild runs from its platform package; no install script is needed.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json spec.json ./
+COPY scripts/build.mjs ./scripts/
 COPY src ./src
 RUN npm run build
-
-# ---- deps: production-only node_modules ----
-FROM node:24-slim AS deps
-WORKDIR /build
-COPY package.json package-lock.json ./
-# (npm's cache stays in this stage; only node_modules reaches the final image.)
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime ----
 FROM node:24-slim
 WORKDIR /airbyte/integration_code
 ENV NODE_ENV=production
-COPY --from=deps --chown=root:root /build/node_modules ./node_modules
 COPY --from=build --chown=root:root /build/dist ./dist
 COPY --chown=root:root package.json ./
 # The Airbyte platform reads AIRBYTE_ENTRYPOINT; it must equal the ENTRYPOINT joined by spaces

@@ -2,52 +2,20 @@
 /**
  * source-bitbucket: the Airbyte front end. Parses the command line, runs one command, and maps
  * every outcome to an exit code. stdout carries protocol messages only; a usage error goes to
- * stderr.
+ * stderr. Each command's code is loaded only when it runs: `spec` needs neither the config
+ * schema nor the HTTP layer, and starts about as fast as node itself.
  */
 // First: runtime settings must apply before anything allocates.
 import "./runtime.js";
 import { parseArgs } from "node:util";
-import { check } from "./commands/check.js";
-import { discover } from "./commands/discover.js";
-import { read } from "./commands/read.js";
-import type { ConnectorSettings } from "./commands/settings.js";
-import { spec } from "./commands/spec.js";
-import { loadConfig, readJsonFile } from "./config/load.js";
-import { connectorSpecification } from "./config/spec.js";
 import { asConnectorError, configError } from "./errors.js";
 import { EXIT, failWith, runMain } from "./exit.js";
 import { Lifecycle } from "./lifecycle.js";
 import { AirbyteOutput } from "./protocol/airbyte-output.js";
 import { Redactor } from "./protocol/redact.js";
-import { decodeState } from "./protocol/state.js";
-import { STREAMS } from "./streams/registry.js";
 import { VERSION } from "./version.js";
 
-const USAGE: Record<string, string> = {
-  spec: "source-bitbucket spec\n  Print the connector's specification (the config it accepts) as an Airbyte SPEC message.",
-  check:
-    "source-bitbucket check --config FILE\n  Validate the credentials and access of every configured deployment; prints one CONNECTION_STATUS.",
-  discover:
-    "source-bitbucket discover --config FILE\n  Print the catalog: the streams of each configured deployment.",
-  read: "source-bitbucket read --config FILE --catalog FILE [--state FILE]\n  Read the catalog's streams, resuming from the state when given; prints RECORD, STATE, TRACE and LOG messages.",
-};
-
-const HELP = `source-bitbucket ${VERSION}: Airbyte source for Bitbucket Cloud and Data Center commits.
-
-Usage:
-${Object.values(USAGE)
-  .map((u) => `  ${u.replace(/\n/g, "\n  ")}`)
-  .join("\n\n")}
-
-Streams (config section):
-${STREAMS.map((s) => `  ${s.info.name} (${s.deployment})`).join("\n")}
-
-Options:
-  --help       Show help (also after a command)
-  --version    Print the version
-
-Messages are JSON lines on stdout (Airbyte protocol). Exit codes: 0 success, 1 a stream failed,
-2 bad input, 130/143 cancelled by SIGINT/SIGTERM (after a final STATE).`;
+const COMMANDS = ["spec", "check", "discover", "read"];
 
 async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
   const redactor = new Redactor();
@@ -56,7 +24,7 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
   try {
     parsed = parse(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${HELP}\n`);
+    process.stderr.write(`${(err as Error).message}\n\n${(await import("./help.js")).HELP}\n`);
     return EXIT.badInput;
   }
   const { command, values } = parsed;
@@ -64,18 +32,24 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
-  if (values.help || !command) {
+  if (values.help || !command || !COMMANDS.includes(command)) {
+    const { HELP, USAGE } = await import("./help.js");
+    if (command && !COMMANDS.includes(command)) {
+      process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
+      return EXIT.badInput;
+    }
     process.stderr.write(`${command && USAGE[command] ? USAGE[command] : HELP}\n`);
     return command || values.help ? EXIT.ok : EXIT.badInput;
   }
-  const config = () => loadConfig(values.config, redactor, (w) => output.warn(w));
+  if (command === "spec") return (await import("./commands/spec.js")).spec(output);
 
+  const { loadConfig, readJsonFile } = await import("./config/load.js");
+  const config = () => loadConfig(values.config, redactor, (w) => output.warn(w));
   try {
     switch (command) {
-      case "spec":
-        return await spec(output, connectorSpecification());
       case "check": {
-        let settings: ConnectorSettings;
+        const { check } = await import("./commands/check.js");
+        let settings: Awaited<ReturnType<typeof config>>;
         try {
           settings = await config();
         } catch (err) {
@@ -85,8 +59,12 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
         return await check(settings, output);
       }
       case "discover":
-        return await discover(await config(), output);
-      case "read": {
+        return await (await import("./commands/discover.js")).discover(await config(), output);
+      default: {
+        const [{ read }, { decodeState }] = await Promise.all([
+          import("./commands/read.js"),
+          import("./protocol/state.js"),
+        ]);
         const settings = await config();
         if (!values.catalog) throw configError("read needs --catalog FILE (the configured catalog)");
         const catalog = await readJsonFile(values.catalog, "catalog");
@@ -99,9 +77,6 @@ async function main(argv: string[], lifecycle: Lifecycle): Promise<number> {
         });
         return lifecycle.exitCode(code);
       }
-      default:
-        process.stderr.write(`unknown command "${command}"\n\n${HELP}\n`);
-        return EXIT.badInput;
     }
   } catch (err) {
     return lifecycle.exitCode(await failWith(output, err));
