@@ -1,14 +1,19 @@
 /**
  * `npm run bench`: the built connector against the simulator, measured. Not part of the tests.
  *
- *   npm run bench -- [--commits 200000] [--latency 25] [--concurrency 8] [--passes latency,throughput,incremental]
+ *   npm run bench -- [--commits 200000] [--latency 25] [--concurrency 8]
+ *                    [--passes startup,latency,throughput,incremental,history,workspace]
  *
- * Passes (each a fresh `read` of both streams as a child process, the simulator in this process):
+ * Passes (the reads are a fresh `read` of both streams as a child process, the simulator in this process):
+ * - startup:     `spec` against a bare `node -e 0`, medians of 15 runs;
  * - latency:     with --latency ms per request: wall time against the serial bound (requests × latency)
  *                and against that bound divided by the concurrency;
  * - throughput:  no latency: records/s against the emit limit, i.e. the rate at which this machine
  *                serializes a sample of the same records through the same output code to a null sink;
- * - incremental: the throughput pass's final state read again with nothing changed: requests per route.
+ *                five runs: the median and the range;
+ * - incremental: the throughput pass's final state read again with nothing changed: requests per route;
+ * - history:     what the order-proof early stop costs against the old rule (bench/early-stop.ts);
+ * - workspace:   Cloud change detection with 1,000 repositories (bench/passes/workspace.ts).
  * Every pass reports requests, requests per 1,000 records against the minimum the page-size caps
  * allow, and the connector's peak RSS. Results go to bench/results/<stamp>.json and .md.
  */
@@ -34,13 +39,16 @@ import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { batchSize, type RecordBatch } from "../src/protocol/records.js";
 import { Redactor } from "../src/protocol/redact.js";
+import { earlyStop } from "./early-stop.js";
+import { startup } from "./passes/startup.js";
+import { workspace } from "./passes/workspace.js";
 
 const { values: args } = parseArgs({
   options: {
     commits: { type: "string", default: "200000" },
     latency: { type: "string", default: "25" },
     concurrency: { type: "string", default: "8" },
-    passes: { type: "string", default: "latency,throughput,incremental" },
+    passes: { type: "string", default: "startup,latency,throughput,incremental,history,workspace" },
     out: { type: "string", default: "bench/results" },
   },
 });
@@ -220,6 +228,8 @@ const results: Record<string, unknown> = {
   concurrency,
 };
 const table: string[][] = [];
+/** Lines after the table (e.g. the early-stop figures). */
+const extra: string[] = [];
 
 async function pass(
   name: string,
@@ -240,6 +250,16 @@ async function pass(
 }
 
 let state: unknown[] | undefined;
+
+if (passes.has("startup")) {
+  const s = startup(bin);
+  results.startup = s;
+  table.push([
+    "start-up of `spec` (median of 15)",
+    `${fmt(s.specMs)} ms; bare \`node -e 0\` ${fmt(s.nodeMs)} ms: ${fmt(s.ratio, 2)}×`,
+  ]);
+}
+
 let throughput: (ReadResult & { requests: Record<string, number>; sim: Simulator }) | undefined;
 
 if (passes.has("latency")) {
@@ -279,36 +299,48 @@ if (passes.has("latency")) {
 }
 
 if (passes.has("throughput")) {
-  throughput = await pass("throughput", 0);
+  // Five runs: a run of a few seconds carries start-up and JIT warm-up, and the VM is shared.
+  const runs: (ReadResult & { requests: Record<string, number>; sim: Simulator })[] = [];
+  const ratios: number[] = [];
+  let limit = 0;
+  for (let i = 0; i < 5; i++) {
+    const run = await pass(`throughput ${i + 1}/5`, 0);
+    const recs = Object.values(run.records).reduce((a, b) => a + b, 0);
+    if (i === 0) limit = await emitLimit(run.sample);
+    ratios.push(recs / (run.wallMs / 1000) / limit);
+    if (i < 4) await run.sim.close();
+    runs.push(run);
+  }
+  throughput = runs.at(-1)!;
   const r = throughput;
   const recs = Object.values(r.records).reduce((a, b) => a + b, 0);
-  const rate = recs / (r.wallMs / 1000);
-  const limit = await emitLimit(r.sample);
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = sorted[2]!;
   const min = minimumRequests(r.sim);
   results.throughput = {
     wallMs: r.wallMs,
     records: r.records,
-    recordsPerSecond: rate,
+    recordsPerSecond: median * limit,
     emitLimitPerSecond: limit,
-    ratioToEmitLimit: rate / limit,
+    ratioToEmitLimit: { median, min: sorted[0], max: sorted[4], runs: ratios },
     requests: r.requests.total,
     minimumRequests: min.cloud + min.dc,
     requestsPerThousand: (r.requests.total! / recs) * 1000,
     minimumPerThousand: ((min.cloud + min.dc) / recs) * 1000,
-    peakRssMb: r.peakRssMb,
+    peakRssMb: Math.max(...runs.map((x) => x.peakRssMb)),
   };
   table.push(
-    ["throughput pass", "no latency"],
-    ["records/s", fmt(rate)],
+    ["throughput pass", "no latency, five runs"],
+    ["records/s (median of five)", fmt(median * limit)],
     [
       "emit limit (same records, null sink)",
-      `${fmt(limit)} records/s (connector = ${fmt((rate / limit) * 100, 1)}%)`,
+      `${fmt(limit)} records/s (connector = ${fmt(median * 100, 1)}%, range ${fmt(sorted[0]! * 100, 1)}–${fmt(sorted[4]! * 100, 1)}%)`,
     ],
     [
       "requests per 1,000 records (minimum)",
       `${fmt((r.requests.total! / recs) * 1000, 2)} (${fmt(((min.cloud + min.dc) / recs) * 1000, 2)}), ${fmt((r.requests.total! / (min.cloud + min.dc) - 1) * 100, 1)}% above`,
     ],
-    ["peak RSS", `${fmt(r.peakRssMb)} MB`],
+    ["peak RSS (largest of five)", `${fmt(Math.max(...runs.map((x) => x.peakRssMb)))} MB`],
   );
   state = r.lastStates;
 }
@@ -345,6 +377,33 @@ if (passes.has("incremental") && throughput && state) {
 }
 await throughput?.sim.close();
 
+if (passes.has("history")) {
+  const rows = earlyStop();
+  results.history = rows;
+  table.push(["early stop (start_date) on 3,617 commits", "pages + lookups against the old rule, see below"]);
+  extra.push("", "Early stop with start_date (bench/early-stop.ts):", "", ...rows);
+}
+
+if (passes.has("workspace")) {
+  process.stderr.write("workspace: 1,000 Cloud repositories, 20 pull requests each\n");
+  const w = await workspace();
+  results.workspace = w;
+  for (const [mode, m] of Object.entries(w.modes)) {
+    const worst = Object.entries(m.syncsToRead).map(([kind, syncs]) => `${kind}: ${Math.max(...syncs)}`);
+    table.push(
+      [
+        `workspace, ${mode}: quiet sync`,
+        `${fmt(m.quietSyncRequests)} requests for ${fmt(w.repositories)} repositories`,
+      ],
+      [`workspace, ${mode}: syncs until each change is read (worst)`, worst.join("; ")],
+      [
+        `workspace, ${mode}: requests per sync after the changes`,
+        m.requestsPerSync.map((n) => fmt(n)).join(", "),
+      ],
+    );
+  }
+}
+
 const m = results.machine as { cpus: number; cpu: string; memoryGb: number; node: string };
 const md = [
   `Benchmark ${results.date}: ${fmt(total)} commits over both streams; ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`,
@@ -352,6 +411,7 @@ const md = [
   "| measure | value |",
   "| --- | --- |",
   ...table.map(([k, v]) => `| ${k} | ${v} |`),
+  ...extra,
   "",
 ].join("\n");
 const outDir = resolve(root, args.out);

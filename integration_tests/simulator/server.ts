@@ -212,6 +212,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     truth: () => ({ cloud: cloudTruth(cloudWorld, cloudRender), dc: dc.truth() }),
     truthCount: () => ({ cloud: cloudTruthCount(cloudWorld), dc: dc.truthCount() }),
     now: () => new Date(clock.nowMs()),
+    advanceClock: (seconds) => {
+      clock.advance(seconds);
+    },
     cloud: new CloudMutator(cloudWorld, cloudRender, clock),
     dc: dc.mutations,
     close: () =>

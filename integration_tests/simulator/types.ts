@@ -323,8 +323,10 @@ export interface Simulator {
   truth(): { cloud: CloudTruthRecord[]; dc: DcTruthRecord[] };
   /** Sizes of truth() without building it (cheap at 1M commits). */
   truthCount(): { cloud: number; dc: number };
-  /** The simulated clock (starts 2026-06-01T00:00:00Z, moves only on mutations). */
+  /** The simulated clock (starts 2026-06-01T00:00:00Z, moves only on mutations and advanceClock). */
   now(): Date;
+  /** Time passes with nothing changed (between scheduled syncs, say): the clock moves `seconds` ahead. */
+  advanceClock(seconds: number): void;
   cloud: CloudMutations;
   dc: DcMutations;
   close(): Promise<void>;

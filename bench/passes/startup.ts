@@ -1,0 +1,21 @@
+import { spawnSync } from "node:child_process";
+
+/** Median wall time (ms) of `runs` runs of a command, after one warm-up run. */
+function median(argv: string[], runs: number): number {
+  spawnSync(process.execPath, argv, { stdio: "ignore" });
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    spawnSync(process.execPath, argv, { stdio: "ignore" });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)]!;
+}
+
+/** Start-up of `spec` against a bare `node -e 0` on the same machine (medians of `runs` runs). */
+export function startup(bin: string, runs = 15): { nodeMs: number; specMs: number; ratio: number } {
+  const nodeMs = median(["-e", "0"], runs);
+  const specMs = median([bin, "spec"], runs);
+  return { nodeMs, specMs, ratio: specMs / nodeMs };
+}
