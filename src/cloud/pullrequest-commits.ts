@@ -125,6 +125,7 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
       cursor: fromStart ? undefined : cursor === undefined ? undefined : sortableInstant(cursor),
       now: sortableInstant(now),
       concurrency: ctx.concurrency,
+      readers: ctx.readers,
       planned: (n) => {
         this.unread += n;
       },

@@ -121,3 +121,20 @@ export class CompletionWatermark {
     return this.next - 1;
   }
 }
+
+/** Runs a reader only while it holds a slot of `slots` (when given): taken before its first item, given back when it ends. */
+export async function* inSlot<O>(
+  slots: { acquire(): Promise<void>; release(): void } | undefined,
+  reader: () => AsyncIterable<O>,
+): AsyncGenerator<O> {
+  if (!slots) {
+    yield* reader();
+    return;
+  }
+  await slots.acquire();
+  try {
+    yield* reader();
+  } finally {
+    slots.release();
+  }
+}

@@ -1,4 +1,4 @@
-import { CompletionWatermark, mergeConcurrent } from "./concurrent.js";
+import { CompletionWatermark, inSlot, mergeConcurrent } from "./concurrent.js";
 import type { PartitionEvent, RecordsEvent } from "./stream.js";
 
 /**
@@ -24,6 +24,8 @@ export interface SweepOptions<PR, K> {
   /** The server's clock, as a key: the cursor never goes past it. */
   now: K;
   concurrency: number;
+  /** The stream's shared reader slots (ReadContext.readers). */
+  readers?: { acquire(): Promise<void>; release(): void } | undefined;
   read: (pr: PR) => AsyncIterable<RecordsEvent>;
   /** The partition state for a cursor. */
   state: (cursor: K | undefined) => unknown;
@@ -43,7 +45,7 @@ export async function* sweepPullRequests<PR, K>(
   const watermark = new CompletionWatermark();
   let cursor = o.cursor;
   const capped = (k: K) => (o.compare(k, o.now) > 0 ? o.now : k);
-  for await (const ev of mergeConcurrent(todo, o.concurrency, (pr) => o.read(pr))) {
+  for await (const ev of mergeConcurrent(todo, o.concurrency, (pr) => inSlot(o.readers, () => o.read(pr)))) {
     if (ev.kind === "value") yield ev.value;
     if (ev.kind !== "done") continue;
     const before = watermark.reached;

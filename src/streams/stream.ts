@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { ConnectorError } from "../errors.js";
 import type { Requester } from "../http/client.js";
+import type { Semaphore } from "../http/limits.js";
 import type { Logger, StreamInfo } from "../protocol/output.js";
 import type { RecordBatch } from "../protocol/records.js";
 
@@ -57,6 +58,12 @@ export interface ReadContext {
   logger: Logger;
   /** How many requests one stream may keep in flight; streams size inner concurrency by it. */
   concurrency: number;
+  /**
+   * Slots shared by all the readers a stream runs inside its partitions (the pull requests of the
+   * repositories being read): `concurrency` of them, so that pages waiting to be written stay
+   * bounded by the concurrency, not by its square.
+   */
+  readers?: Semaphore | undefined;
   /** The stream's requests: they end when the stream stops or the sync is cancelled. */
   client: Requester;
 }

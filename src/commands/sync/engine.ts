@@ -1,5 +1,6 @@
 import { asConnectorError, ConnectorError } from "../../errors.js";
 import type { RequestScope } from "../../http/client.js";
+import { Semaphore } from "../../http/limits.js";
 import type { SyncOutput } from "../../protocol/output.js";
 import type { Stream } from "../../streams/stream.js";
 import { Checkpoints } from "./checkpoints.js";
@@ -164,7 +165,12 @@ async function readPartitions(
     control.abort(error);
     return error;
   };
-  const ctx = { logger: output, concurrency: opts.concurrency, client: entry.client };
+  const ctx = {
+    logger: output,
+    concurrency: opts.concurrency,
+    client: entry.client,
+    readers: new Semaphore(opts.concurrency),
+  };
   const events = schedule({
     stream,
     ctx,
