@@ -335,4 +335,31 @@ describe("backoff", () => {
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
+
+  it("treats a negative, non-numeric or absurd Retry-After as absent", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    // Date.parse reads "-1" as a date in 2001: a wait of zero, every second, for an hour.
+    for (const v of [
+      "-1",
+      "-0.5",
+      "",
+      "  ",
+      "1e3",
+      "0x10",
+      "Infinity",
+      "NaN",
+      "12 s",
+      "2026-01-01T00:01:00Z",
+    ])
+      expect(parseRetryAfter(v, now), v).toBeUndefined();
+    // More than a day away is a broken header, not a plan: 3,000 years, a date in 2101.
+    expect(parseRetryAfter("99999999999", now)).toBeUndefined();
+    expect(parseRetryAfter("86401", now)).toBeUndefined();
+    expect(parseRetryAfter("Sat, 01 Jan 2101 00:00:00 GMT", now)).toBeUndefined();
+    // A day at most is honoured (the caller caps it further); fractions are seconds too.
+    expect(parseRetryAfter("86400", now)).toBe(86_400_000);
+    expect(parseRetryAfter(" 1.5 ", now)).toBe(1500);
+    expect(parseRetryAfter("Thursday, 01-Jan-26 00:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Thu Jan  1 00:00:30 2026", now)).toBe(30_000);
+  });
 });
