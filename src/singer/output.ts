@@ -101,7 +101,7 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     // own JSON bytes, and the batch becomes one write.
     this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + batchSize(batch));
     const tail = Buffer.from(`,"time_extracted":"${new Date().toISOString()}"}\n`, "utf8");
-    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, batch));
+    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, this.redactor.records(batch)));
   }
 
   private head(stream: string): Buffer {
