@@ -1,9 +1,12 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConnectorError } from "../../src/errors.js";
 import { backoffMs, parseRetryAfter } from "../../src/http/backoff.js";
+import { HttpClient } from "../../src/http/client.js";
 import { HttpError } from "../../src/http/errors.js";
-import { fastRetry, mockClient } from "../helpers/clients.js";
+import { fastRetry, memoryLogger, mockClient, testServer } from "../helpers/clients.js";
 
 const Any = z.unknown();
 const json = { "content-type": "application/json" };
@@ -135,6 +138,38 @@ describe("HttpClient", () => {
     await expect(backingOff).rejects.toBe(reason);
     expect(Date.now() - t0).toBeLessThan(5_000);
     await expect(client.json("anything", Any)).rejects.toBe(reason);
+  });
+
+  it("closing the client ends its requests as cancelled, never as a network error to retry", async () => {
+    // A real pool: closing it under requests in flight is what made undici say UND_ERR_CLOSED.
+    const server = createServer((req, res) => {
+      if (req.url?.includes("flaky")) res.writeHead(503).end("busy");
+      // Anything else hangs until the connection goes.
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0`;
+    const logger = memoryLogger();
+    const http = new HttpClient(
+      testServer(base, { retry: { ...fastRetry, maxRetries: 50, initialBackoffMs: 200, maxBackoffMs: 200 } }),
+      logger,
+    );
+    const client = http.scope();
+    try {
+      const hung = failure(client.json("hung", Any));
+      const flaky = failure(client.json("flaky", Any));
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = Date.now();
+      await http.close();
+      for (const err of [await hung, await flaky]) {
+        expect(err.code).toBe("cancelled");
+        expect(err.userMessage).toContain("the connection was closed");
+      }
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(logger.lines.map((l) => l.message).join("\n")).not.toMatch(/UND_ERR|network error/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("runs many requests and waits at once without a listener-leak warning", async () => {
