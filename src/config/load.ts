@@ -40,8 +40,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
  * Reads and validates the config file given on the command line. Its secrets (and those of the
  * proxy settings) are registered with the redactor before validation, so that even a rejected
  * config cannot leak them; once parsed, the credentials are registered again in the exact form
- * they are sent in, which is also masked in records (a server may echo it). Keys the spec does not know are warned about (and otherwise ignored: Airbyte
- * configs may carry extra keys).
+ * they are sent in, which is masked in records too (a server may echo it). Keys the spec does
+ * not know are warned about (and otherwise ignored: Airbyte configs may carry extra keys).
  */
 export async function loadConfig(
   path: string | undefined,

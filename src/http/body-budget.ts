@@ -8,7 +8,7 @@
  */
 export class BodyBudget {
   private free: number;
-  private readonly waiting: { grant: () => void; signal: AbortSignal; onAbort: () => void }[] = [];
+  private readonly waiting: { grant: () => void; onAbort: () => void }[] = [];
 
   constructor(
     readonly freeBytes: number,
@@ -26,7 +26,6 @@ export class BodyBudget {
     }
     return new Promise((resolve, reject) => {
       const entry = {
-        signal,
         grant: () => {
           signal.removeEventListener("abort", entry.onAbort);
           resolve(this.releaser());

@@ -68,7 +68,7 @@ export class LineWriter {
         else resolve();
       };
       const onDrain = () => done();
-      const onClose = () => done(new Error("closed"));
+      const onClose = () => done(new Error("stream closed"));
       this.out.once("drain", onDrain);
       this.out.once("close", onClose);
       this.out.once("error", done);
