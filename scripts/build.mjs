@@ -20,6 +20,8 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   legalComments: "linked",
   // undici is CommonJS and requires Node's modules; an ES module has no `require` of its own.
-  banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
+  },
   logLevel: "warning",
 });

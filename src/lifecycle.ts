@@ -1,4 +1,5 @@
 import { ConnectorError } from "./errors.js";
+import { outputClosed } from "./protocol/line-writer.js";
 
 /** Exit codes of a run ended by a signal, as a shell reports them (128 + the signal number). */
 const SIGNAL_EXIT = { SIGTERM: 143, SIGINT: 130 } as const;
@@ -22,19 +23,7 @@ export class Lifecycle {
     for (const name of Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]) {
       process.on(name, () => this.onSignal(name));
     }
-    stdout.on("error", (err: NodeJS.ErrnoException) => {
-      this.stop(
-        new ConnectorError(
-          "cancelled",
-          `the output was closed (${err.code ?? err.message}): nothing more can be written`,
-          {
-            scope: "stream",
-          },
-        ),
-        ORPHAN_MS,
-        1,
-      );
-    });
+    stdout.on("error", (err: Error) => this.stop(outputClosed(err), ORPHAN_MS, 1));
   }
 
   get signal(): AbortSignal {

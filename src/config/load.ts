@@ -40,8 +40,8 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
  * Reads and validates the config file given on the command line. Its secrets (and those of the
  * proxy settings) are registered with the redactor before validation, so that even a rejected
  * config cannot leak them; once parsed, the credentials are registered again in the exact form
- * they are sent in. Keys the spec does not know are warned about (and otherwise ignored: Airbyte
- * configs may carry extra keys).
+ * they are sent in, which is masked in records too (a server may echo it). Keys the spec does
+ * not know are warned about (and otherwise ignored: Airbyte configs may carry extra keys).
  */
 export async function loadConfig(
   path: string | undefined,
@@ -54,7 +54,7 @@ export async function loadConfig(
   for (const s of proxySecrets()) redactor.add(s);
   const settings = parseConfig(raw);
   for (const d of [settings.deployments.cloud, settings.deployments.data_center]) {
-    if (d) redactor.add(authorizationHeader(d.auth).replace(/^(Basic|Bearer) /, ""));
+    if (d) redactor.addSent(authorizationHeader(d.auth).replace(/^(Basic|Bearer) /, ""));
   }
   for (const w of unknownKeys(raw, connectionSpecification())) warn(w);
   return settings;

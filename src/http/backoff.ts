@@ -34,7 +34,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   let ms: number | undefined;
   if (/^\d{1,10}(\.\d+)?$/.test(v)) ms = Math.round(Number(v) * 1000);
   else if (HTTP_DATE.some((re) => re.test(v))) {
-    const at = Date.parse(v);
+    // asctime has no zone but means GMT; Date.parse would read it in the local zone.
+    const at = Date.parse(v.endsWith("GMT") ? v : `${v} GMT`);
     if (!Number.isNaN(at)) ms = Math.max(0, at - now);
   }
   return ms !== undefined && ms <= ABSURD_RETRY_AFTER_MS ? ms : undefined;

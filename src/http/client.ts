@@ -12,6 +12,7 @@ import { RequestPacer, Semaphore } from "./limits.js";
 import { foreignOrigin, resolveTarget } from "./origin-guard.js";
 import { type Meaning, meaningOf, type Observed } from "./outcomes.js";
 import { Page } from "./page.js";
+import { displayProxy } from "./proxy.js";
 import { RateLimitPause } from "./rate-limit.js";
 import type { ServerSettings } from "./settings.js";
 import { type Exchange, header, Transport } from "./transport.js";
@@ -119,7 +120,8 @@ export class HttpClient {
 
   /** The proxy requests go through, without credentials, or undefined. */
   get proxy(): string | undefined {
-    return this.transport.proxy;
+    const proxy = this.transport.proxy;
+    return proxy === undefined ? undefined : displayProxy(proxy);
   }
 
   /** A view for one stream: ends when the stream aborts it or the client stops. */

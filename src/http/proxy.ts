@@ -33,12 +33,20 @@ export function bypassed(target: URL, noProxy: string): boolean {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
     if (entry === "*") return true;
-    const m = /^(.*?)(?::(\d+))?$/.exec(entry);
-    const name = (m?.[1] ?? entry).replace(/^\*?\./, "").replace(/^\[|\]$/g, "");
-    if (m?.[2] && Number(m[2]) !== port) continue;
+    const { name, port: only } = hostAndPort(entry);
+    if (only !== undefined && only !== port) continue;
     if (host === name || host.endsWith(`.${name}`)) return true;
   }
   return false;
+}
+
+/** A NO_PROXY entry's host name (without `*.`, `.` or brackets) and port: `::1` is all host. */
+function hostAndPort(entry: string): { name: string; port?: number } {
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (v6) return { name: v6[1]!, ...(v6[2] ? { port: Number(v6[2]) } : {}) };
+  const m = entry.split(":").length === 2 ? /^(.*):(\d+)$/.exec(entry) : null;
+  const name = (m ? m[1]! : entry).replace(/^\*?\./, "");
+  return { name, ...(m ? { port: Number(m[2]) } : {}) };
 }
 
 /** Credentials written in the proxy URLs of the environment, so that they can be masked. */

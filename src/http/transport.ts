@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool, ProxyAgent } from "undici";
 import { VERSION } from "../version.js";
+import { type BodyBudget, LARGE_BODIES } from "./body-budget.js";
 import type { Observed } from "./outcomes.js";
 import { proxyFor } from "./proxy.js";
 import { trustedCas } from "./tls.js";
@@ -24,6 +25,8 @@ export interface TransportOptions {
   dispatcher?: Dispatcher;
   /** Where proxy settings are read from (default: process.env). */
   env?: Record<string, string | undefined>;
+  /** The bound on large bodies read at once (default: the process's, LARGE_BODIES). */
+  budget?: BodyBudget;
 }
 
 const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
@@ -31,8 +34,9 @@ const TLS_ERRORS = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/;
 /**
  * Requests to one origin over one keep-alive pool: directly, or through the proxy the
  * environment names (CONNECT for https, with the target's TLS settings applied end to end).
- * Every exchange is bounded: a timeout covers connect, headers and body, and a body larger than
- * `maxResponseBytes` is abandoned as soon as it is known to be (Content-Length, or bytes read).
+ * Every exchange is bounded: a timeout covers connect, headers and body, a body larger than
+ * `maxResponseBytes` is abandoned as soon as it is known to be (Content-Length, or bytes read),
+ * and large bodies are read a few at a time in the whole process (body-budget.ts).
  */
 export class Transport {
   readonly proxy: string | undefined;
@@ -91,7 +95,8 @@ export class Transport {
       return tooLarge(this.opts.maxResponseBytes, `Content-Length ${declared}`);
     }
     try {
-      const bytes = await readBounded(res.body, this.opts.maxResponseBytes);
+      const budget = this.opts.budget ?? LARGE_BODIES;
+      const bytes = await readBounded(res.body, this.opts.maxResponseBytes, declared, budget, signal);
       if (!bytes) return tooLarge(this.opts.maxResponseBytes, "the body kept coming");
       return { kind: "answer", status: res.statusCode, headers: res.headers, bytes };
     } catch (err) {
@@ -114,19 +119,39 @@ export function header(headers: Dispatcher.ResponseData["headers"], name: string
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** The whole body, or undefined once it passes `max` bytes (the rest is not read). */
-async function readBounded(body: Dispatcher.ResponseData["body"], max: number): Promise<Buffer | undefined> {
+/**
+ * The whole body, or undefined once it passes `max` bytes (the rest is not read). A body of a
+ * known length is read into one buffer of that size, not gathered and copied; one that grows past
+ * the budget's free bytes waits for a permit first (body-budget.ts).
+ */
+async function readBounded(
+  body: Dispatcher.ResponseData["body"],
+  max: number,
+  declared: number,
+  budget: BodyBudget,
+  signal: AbortSignal,
+): Promise<Buffer | undefined> {
+  const exact = Number.isInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > max) {
-      body.destroy();
-      return undefined;
+  let release = declared > budget.freeBytes ? await budget.enter(signal) : undefined;
+  try {
+    for await (const chunk of body) {
+      const b = chunk as Buffer;
+      if (size + b.length > max) {
+        body.destroy();
+        return undefined;
+      }
+      if (!exact) chunks.push(b);
+      else if (size + b.length <= exact.length) b.copy(exact, size);
+      else throw new Error(`more bytes than the Content-Length of ${declared}`);
+      size += b.length;
+      if (!release && size > budget.freeBytes) release = await budget.enter(signal);
     }
-    chunks.push(b);
+  } finally {
+    release?.();
   }
+  if (exact) return exact.subarray(0, size);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 

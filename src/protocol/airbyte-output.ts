@@ -114,7 +114,7 @@ export class AirbyteOutput extends LeveledLogger implements SyncOutput {
     const head = Buffer.from(
       `{"type":"RECORD","record":{"stream":${JSON.stringify(stream)},"emitted_at":${Date.now()},"data":`,
     );
-    return this.writer.writePieces(recordLinePieces(head, RECORD_END, batch));
+    return this.writer.writePieces(recordLinePieces(head, RECORD_END, this.redactor.records(batch)));
   }
 
   state(stream: string, streamState: JsonObject, recordCount: number): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { ConnectorError } from "../errors.js";
 
 /**
  * Writes newline-terminated lines to a stream in chunks, honouring backpressure: callers await
@@ -6,6 +7,8 @@ import type { Writable } from "node:stream";
  * memory stays flat whatever the read speed. Lines are queued as byte pieces (records arrive as
  * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written.
  * Lines from concurrent callers never interleave because each is queued whole, synchronously.
+ * Once the stream fails (its reader went away: EPIPE) every write rejects with a `cancelled`
+ * error that says so: the run was stopped from outside, it is not the connector's fault.
  */
 export class LineWriter {
   private pieces: Buffer[] = [];
@@ -18,7 +21,7 @@ export class LineWriter {
     private readonly chunkBytes = 256 * 1024,
   ) {
     out.on("error", (err: Error) => {
-      this.failed = err;
+      this.failed ??= outputClosed(err);
     });
   }
 
@@ -51,7 +54,7 @@ export class LineWriter {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
       const ok = this.out.write(chunk, (err) => {
-        if (err) reject(err);
+        if (err) reject(outputClosed(err));
       });
       if (ok) {
         resolve();
@@ -61,14 +64,23 @@ export class LineWriter {
         this.out.off("drain", onDrain);
         this.out.off("close", onClose);
         this.out.off("error", done);
-        if (err) reject(err);
+        if (err) reject(outputClosed(err));
         else resolve();
       };
       const onDrain = () => done();
-      const onClose = () => done(new Error("output stream closed"));
+      const onClose = () => done(new Error("stream closed"));
       this.out.once("drain", onDrain);
       this.out.once("close", onClose);
       this.out.once("error", done);
     });
   }
+}
+
+/** What a failed write of the output means: nothing more can be written, by nobody's fault here. */
+export function outputClosed(err: Error): ConnectorError {
+  if (err instanceof ConnectorError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? err.message;
+  return new ConnectorError("cancelled", `the output was closed (${code}): nothing more can be written`, {
+    scope: "stream",
+  });
 }

@@ -108,7 +108,9 @@ export class SingerOutput extends LeveledLogger implements SyncOutput {
     this.recordCounts.set(stream, (this.recordCounts.get(stream) ?? 0) + batchSize(batch));
     const tail = Buffer.from(`,"time_extracted":"${new Date().toISOString()}"}\n`, "utf8");
     const projected = this.projections.get(stream)?.batch(batch) ?? batch;
-    return this.writer.writePieces(recordLinePieces(this.head(stream), tail, projected));
+    return this.writer.writePieces(
+      recordLinePieces(this.head(stream), tail, this.redactor.records(projected)),
+    );
   }
 
   private head(stream: string): Buffer {

@@ -1,9 +1,12 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConnectorError } from "../../src/errors.js";
 import { backoffMs, parseRetryAfter } from "../../src/http/backoff.js";
+import { HttpClient } from "../../src/http/client.js";
 import { HttpError } from "../../src/http/errors.js";
-import { fastRetry, mockClient } from "../helpers/clients.js";
+import { fastRetry, memoryLogger, mockClient, testServer } from "../helpers/clients.js";
 
 const Any = z.unknown();
 const json = { "content-type": "application/json" };
@@ -135,6 +138,38 @@ describe("HttpClient", () => {
     await expect(backingOff).rejects.toBe(reason);
     expect(Date.now() - t0).toBeLessThan(5_000);
     await expect(client.json("anything", Any)).rejects.toBe(reason);
+  });
+
+  it("closing the client ends its requests as cancelled, never as a network error to retry", async () => {
+    // A real pool: closing it under requests in flight is what made undici say UND_ERR_CLOSED.
+    const server = createServer((req, res) => {
+      if (req.url?.includes("flaky")) res.writeHead(503).end("busy");
+      // Anything else hangs until the connection goes.
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/2.0`;
+    const logger = memoryLogger();
+    const http = new HttpClient(
+      testServer(base, { retry: { ...fastRetry, maxRetries: 50, initialBackoffMs: 200, maxBackoffMs: 200 } }),
+      logger,
+    );
+    const client = http.scope();
+    try {
+      const hung = failure(client.json("hung", Any));
+      const flaky = failure(client.json("flaky", Any));
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = Date.now();
+      await http.close();
+      for (const err of [await hung, await flaky]) {
+        expect(err.code).toBe("cancelled");
+        expect(err.userMessage).toContain("the connection was closed");
+      }
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      expect(logger.lines.map((l) => l.message).join("\n")).not.toMatch(/UND_ERR|network error/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("runs many requests and waits at once without a listener-leak warning", async () => {
@@ -334,5 +369,32 @@ describe("backoff", () => {
     expect(parseRetryAfter("Wed, 31 Dec 2025 00:00:00 GMT", now)).toBe(0);
     expect(parseRetryAfter("soon", now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it("treats a negative, non-numeric or absurd Retry-After as absent", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    // Date.parse reads "-1" as a date in 2001: a wait of zero, every second, for an hour.
+    for (const v of [
+      "-1",
+      "-0.5",
+      "",
+      "  ",
+      "1e3",
+      "0x10",
+      "Infinity",
+      "NaN",
+      "12 s",
+      "2026-01-01T00:01:00Z",
+    ])
+      expect(parseRetryAfter(v, now), v).toBeUndefined();
+    // More than a day away is a broken header, not a plan: 3,000 years, a date in 2101.
+    expect(parseRetryAfter("99999999999", now)).toBeUndefined();
+    expect(parseRetryAfter("86401", now)).toBeUndefined();
+    expect(parseRetryAfter("Sat, 01 Jan 2101 00:00:00 GMT", now)).toBeUndefined();
+    // A day at most is honoured (the caller caps it further); fractions are seconds too.
+    expect(parseRetryAfter("86400", now)).toBe(86_400_000);
+    expect(parseRetryAfter(" 1.5 ", now)).toBe(1500);
+    expect(parseRetryAfter("Thursday, 01-Jan-26 00:00:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Thu Jan  1 00:00:30 2026", now)).toBe(30_000);
   });
 });
