@@ -4,7 +4,7 @@
  *   npm run bench -- [--commits 200000] [--latency 25] [--concurrency 8]
  *                    [--passes startup,latency,throughput,incremental,history,workspace]
  *
- * Passes (the reads are a fresh `read` of both streams as a child process, the simulator in this process):
+ * Passes (the reads are a fresh `read` of every stream as a child process, the simulator in this process):
  * - startup:     `spec` against a bare `node -e 0`, medians of 15 runs;
  * - latency:     with --latency ms per request: wall time against the serial bound (requests × latency)
  *                and against that bound divided by the concurrency;
@@ -39,6 +39,7 @@ import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { batchSize, type RecordBatch } from "../src/protocol/records.js";
 import { Redactor } from "../src/protocol/redact.js";
+import { STREAMS } from "../src/streams/registry.js";
 import { earlyStop } from "./early-stop.js";
 import { startup } from "./passes/startup.js";
 import { workspace } from "./passes/workspace.js";
@@ -76,10 +77,7 @@ interface ReadResult {
 function read(config: unknown, state: unknown[] | undefined, keepEvery: number): Promise<ReadResult> {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
-  writeFileSync(
-    join(dir, "catalog.json"),
-    JSON.stringify(catalog(["cloud_pullrequest_commits", "dc_default_branch_commits"])),
-  );
+  writeFileSync(join(dir, "catalog.json"), JSON.stringify(catalog(STREAMS.map((s) => s.info.name))));
   const argv = [bin, "read", "--config", join(dir, "config.json"), "--catalog", join(dir, "catalog.json")];
   if (state) {
     writeFileSync(join(dir, "state.json"), JSON.stringify(state));
@@ -211,6 +209,12 @@ function minimumRequests(sim: Simulator): { cloud: number; dc: number } {
   for (const n of projects.values()) dc += pages(n, 1000);
   // One default-branch lookup per repository, then the commit pages of those that have any.
   for (const r of dcRepos) dc += 1 + (r.defaultBranch && r.commits > 0 ? pages(r.commits, 1000) : 0);
+  // Pull requests: the list of each repository, then one commits page per 1,000 of each.
+  for (const r of dcRepos) {
+    const prs = sim.dc.pullRequests(r.projectKey, r.slug);
+    dc += pages(prs.length, 1000);
+    for (const pr of prs) dc += pr.commitsStatus === 404 ? 1 : pages(pr.commits, 1000);
+  }
   return { cloud, dc };
 }
 
@@ -240,7 +244,8 @@ async function pass(
   const sim = await startSimulator({ scale: scaleForTotals(total / 2, total / 2), latencyMs });
   const config = { cloud: cloudConfig(sim), data_center: dcConfig(sim), max_concurrency: concurrency };
   const truth = sim.truthCount();
-  const keepEvery = Math.max(1, Math.floor((truth.cloud + truth.dc) / SAMPLE));
+  results.dcPullRequestCommits = truth.dcPullRequests;
+  const keepEvery = Math.max(1, Math.floor((truth.cloud + truth.dc + truth.dcPullRequests) / SAMPLE));
   const r = await read(config, state, keepEvery);
   const requests = { ...sim.stats().byRoute, total: sim.stats().total } as Record<string, number>;
   process.stderr.write(
@@ -374,6 +379,10 @@ if (passes.has("incremental") && throughput && state) {
       "Data Center requests",
       `${by["dc.projects"] + by["dc.repos"]} listing + ${by["dc.commits"]} commits requests for ${dcRepos} repositories, ${by["dc.default_branch"] + by["dc.branches_default"]} branch lookups`,
     ],
+    [
+      "Data Center pull-request requests",
+      `${by["dc.pullrequests"]} pull-request lists for ${dcRepos} repositories, ${by["dc.pullrequest_commits"]} pull-request commit requests`,
+    ],
     ["wall time", `${fmt(r.wallMs / 1000, 2)} s`],
   );
 }
@@ -408,7 +417,7 @@ if (passes.has("workspace")) {
 
 const m = results.machine as { cpus: number; cpu: string; memoryGb: number; node: string };
 const md = [
-  `Benchmark ${results.date}: ${fmt(total)} commits over both streams; ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`,
+  `Benchmark ${results.date}: ${fmt(total)} branch and Cloud pull-request commits, plus the Data Center pull requests' (${fmt(Number(results.dcPullRequestCommits ?? 0))}); ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`,
   "",
   "| measure | value |",
   "| --- | --- |",

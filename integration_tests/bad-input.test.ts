@@ -126,7 +126,7 @@ describe("bad catalog", () => {
     [
       "naming an unknown stream",
       catalog(["cloud_pull_requests"]),
-      /names stream "cloud_pull_requests", which this connector does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits\)/,
+      /names stream "cloud_pull_requests", which this connector does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
     ],
     [
       "selecting a stream whose deployment is not configured",

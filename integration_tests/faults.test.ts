@@ -9,9 +9,11 @@ import {
   catalog,
   cloudConfig,
   cloudKey,
+  DC_PR_STREAM,
   DC_STREAM,
   dcConfig,
   dcKey,
+  dcPrKey,
   FAST_RETRY,
 } from "./helpers/configs.js";
 import { type FaultSpec, type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
@@ -41,10 +43,14 @@ function expectEverything(s: Simulator, ms: Message[]): void {
   expect(new Set(cloud)).toEqual(new Set(truth.cloud.filter((c) => c.workspace === "acme").map(cloudKey)));
   const dc = records(ms, DC_STREAM).map(dcKey);
   expect(new Set(dc)).toEqual(new Set(truth.dc.map(dcKey)));
+  const prs = records(ms, DC_PR_STREAM).map(dcPrKey);
+  expect(new Set(prs)).toEqual(new Set(truth.dcPullRequests.map(dcPrKey)));
 }
 
+const EVERY = [...BOTH, DC_PR_STREAM];
+
 describe("faults", () => {
-  it("finishes a full read of both streams through 429s, 503s, 555s, resets, truncated bodies and a hung request", async () => {
+  it("finishes a full read of every stream through 429s, 503s, 555s, resets, truncated bodies and a hung request", async () => {
     const { sim, config } = await start();
     const faults: FaultSpec[] = [
       { route: "cloud.repositories", kind: "429" },
@@ -59,12 +65,17 @@ describe("faults", () => {
       { route: "dc.commits", kind: "reset" },
       { route: "dc.commits", kind: "hang" },
       { route: "dc.default_branch", kind: "503" },
+      { route: "dc.pullrequests", kind: "503" },
+      { route: "dc.pullrequests", kind: "truncate" },
+      { route: "dc.pullrequest_commits", kind: "429-retry-after-seconds", retryAfterSeconds: 1 },
+      { route: "dc.pullrequest_commits", kind: "reset", times: 2 },
+      { route: "dc.pullrequest_commits", kind: "555" },
     ];
     for (const f of faults) sim.injectFault(f);
-    const r = await runRead(config, catalog(BOTH), { timeoutMs: 60_000 });
+    const r = await runRead(config, catalog(EVERY), { timeoutMs: 60_000 });
     expect(r.code).toBe(0);
     expectEverything(sim, r.messages);
-    for (const s of BOTH)
+    for (const s of EVERY)
       expect(statuses(r.messages, s)).toEqual(expect.arrayContaining(["STARTED", "RUNNING", "COMPLETE"]));
     expect(errors(r.messages)).toEqual([]);
     // Every fault fired, and the waits were reported.
@@ -79,18 +90,21 @@ describe("faults", () => {
     const limited = r.messages.filter(
       (m) => m.type === "TRACE" && m.trace.stream_status?.reasons?.[0]?.type === "RATE_LIMITED",
     );
-    expect(new Set(limited.map((m) => m.trace.stream_status.stream_descriptor.name))).toEqual(new Set(BOTH));
+    expect(new Set(limited.map((m) => m.trace.stream_status.stream_descriptor.name))).toEqual(new Set(EVERY));
     for (const m of limited)
       expect(Number.isInteger(m.trace.stream_status.reasons[0].rate_limited.quota_reset)).toBe(true);
   });
 
-  it("gives up on a fault that never clears: that stream ends INCOMPLETE with a transient error, the other completes, exit 1", async () => {
+  it("gives up on a fault that never clears: that stream ends INCOMPLETE with a transient error, the others complete, exit 1", async () => {
     const { sim, config } = await start();
     sim.injectFault({ route: "dc.commits", kind: "503", times: Number.POSITIVE_INFINITY });
-    const r = await runRead(config, catalog(BOTH));
+    const r = await runRead(config, catalog(EVERY));
     expect(r.code).toBe(1);
     expect(statuses(r.messages, DC_STREAM).at(-1)).toBe("INCOMPLETE");
     expect(statuses(r.messages, CLOUD_STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    // The other stream of the same deployment, on the same client, is not affected.
+    expect(statuses(r.messages, DC_PR_STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    expect(records(r.messages, DC_PR_STREAM).length).toBe(sim.truth().dcPullRequests.length);
     const [error] = errors(r.messages);
     expect(error).toMatchObject({ failure_type: "transient_error", stream_descriptor: { name: DC_STREAM } });
     expect(error?.message).toMatch(/^server_error: .*HTTP 503/);

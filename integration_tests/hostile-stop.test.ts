@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STREAMS } from "../src/streams/registry.js";
 import { compareInstants } from "../src/streams/timestamps.js";
 import { parseSinger, singerRecords } from "../test/singer/messages.js";
 import {
@@ -132,7 +133,8 @@ describe("stopped from outside", () => {
     const ms = parseSinger(r.stdout);
     expect(ms.at(-1)?.type).toBe("STATE");
     const bookmarks = ms.at(-1)?.value.bookmarks ?? {};
-    expect(Object.keys(bookmarks).sort()).toEqual([...BOTH].sort());
+    // Without a catalog the tap reads every stream of the configured deployments: all of the registry's.
+    expect(Object.keys(bookmarks).sort()).toEqual(STREAMS.map((s) => s.info.name).sort());
     expect(singerRecords(ms).length).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/incomplete after \d+ records: cancelled: the sync was cancelled \(SIGTERM\)/);
   });

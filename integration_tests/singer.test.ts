@@ -14,9 +14,11 @@ import {
   CLOUD_STREAM,
   cloudConfig,
   cloudKey,
+  DC_PR_STREAM,
   DC_STREAM,
   dcConfig,
   dcKey,
+  dcPrKey,
   simSecrets,
 } from "./helpers/configs.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
@@ -77,8 +79,12 @@ const lastBookmarks = (ms: SingerMessage[]) => singerStates(ms).at(-1)!.value;
 describe("tap-bitbucket-commits --discover", () => {
   it("prints a Singer catalog of the configured streams: keys and replication key in the schema, metadata per field", async () => {
     const catalog = await discover(both());
-    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD_STREAM, DC_STREAM]);
+    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]);
     for (const s of catalog.streams) expectCatalogEntry(s);
+    expect(catalog.streams[2]).toMatchObject({
+      key_properties: ["project_key", "repo_slug", "pull_request_id", "id"],
+      replication_key: "pull_request_updated_date",
+    });
     const cloudOnly = await discover({ cloud: cloudConfig(sim) });
     expect(cloudOnly.streams.map((s) => s.stream)).toEqual([CLOUD_STREAM]);
   });
@@ -116,9 +122,12 @@ describe("tap-bitbucket-commits sync", () => {
     const dc = singerRecords(ms, DC_STREAM).map(dcKey);
     expect(dc.length).toBe(new Set(dc).size);
     expect(new Set(dc)).toEqual(new Set(truth.dc.map(dcKey)));
+    const dcPr = singerRecords(ms, DC_PR_STREAM).map(dcPrKey);
+    expect(dcPr.length).toBe(new Set(dcPr).size);
+    expect(new Set(dcPr)).toEqual(new Set(truth.dcPullRequests.map(dcPrKey)));
 
     const bookmarks = lastBookmarks(ms).bookmarks;
-    expect(Object.keys(bookmarks).sort()).toEqual([CLOUD_STREAM, DC_STREAM]);
+    expect(Object.keys(bookmarks).sort()).toEqual([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]);
     expect(Object.keys(bookmarks[DC_STREAM].partitions).length).toBe(sim.dc.repositories().length);
     // Every STATE carries every stream read so far.
     for (const st of singerStates(ms))
@@ -128,6 +137,7 @@ describe("tap-bitbucket-commits sync", () => {
     expect(lines.every((l) => /^(INFO|WARN|ERROR) /.test(l))).toBe(true);
     expect(lines).toContain(`INFO ${CLOUD_STREAM}: complete, ${cloud.length} records`);
     expect(lines).toContain(`INFO ${DC_STREAM}: complete, ${dc.length} records`);
+    expect(lines).toContain(`INFO ${DC_PR_STREAM}: complete, ${dcPr.length} records`);
   });
 
   it("leaves out the fields Meltano's select rules deselect, top-level and nested, from SCHEMA and RECORDs; keys and cursor stay", async () => {
@@ -234,7 +244,11 @@ describe("tap-bitbucket-commits sync", () => {
     expect(r.stderr).toMatch(
       new RegExp(`^ERROR ${CLOUD_STREAM}: incomplete after 0 records: invalid_credentials: `, "m"),
     );
-    expect(Object.keys(lastBookmarks(r.singer).bookmarks).sort()).toEqual([CLOUD_STREAM, DC_STREAM]);
+    expect(Object.keys(lastBookmarks(r.singer).bookmarks).sort()).toEqual([
+      CLOUD_STREAM,
+      DC_STREAM,
+      DC_PR_STREAM,
+    ]);
   });
 });
 
@@ -247,13 +261,13 @@ describe("tap-bitbucket-commits resume", () => {
       const first = await tap({ config });
       expect(first.code, first.stderr).toBe(0);
       const read = first.singer.filter((m) => m.type === "RECORD").map((m) => m.stream);
-      expect(new Set(read)).toEqual(new Set([CLOUD_STREAM, DC_STREAM]));
+      expect(new Set(read)).toEqual(new Set([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]));
 
       const second = await tap({ config, state: lastBookmarks(first.singer) });
       expect(second.code, second.stderr).toBe(0);
       expect(singerRecords(second.singer)).toEqual([]);
       assertSchemaFirst(second.singer);
-      expect(second.singer.filter((m) => m.type === "SCHEMA").length).toBe(2);
+      expect(second.singer.filter((m) => m.type === "SCHEMA").length).toBe(3);
 
       const pr = own.cloud
         .pullRequests("acme", "billing-service")
@@ -261,6 +275,10 @@ describe("tap-bitbucket-commits resume", () => {
       const added = own.cloud.addCommitsToPullRequest("acme", "billing-service", pr.id, 3);
       const repo = own.dc.repositories().find((r) => r.commits > 10)!;
       const pushed = own.dc.push(repo.projectKey, repo.slug, 5);
+      const dcPr = own.dc
+        .pullRequests("OPS", "runbooks")
+        .find((p) => p.commitsStatus === 200 && p.commits > 0)!;
+      const dcPrAdded = own.dc.addCommitsToPullRequest("OPS", "runbooks", dcPr.id, 2);
 
       // The whole STATE message is accepted as the state too.
       const third = await tap({ config, state: singerStates(second.singer).at(-1) });
@@ -280,6 +298,13 @@ describe("tap-bitbucket-commits resume", () => {
       expect(new Set(cloud.map(cloudKey))).toEqual(new Set(prTruth.map(cloudKey)));
       expect(cloud.length).toBe(pr.commits + 3);
       for (const h of added) expect(cloud.some((c) => c.hash === h)).toBe(true);
+      // The Data Center pull request is read again whole, its new commits included.
+      const prs = singerRecords(third.singer, DC_PR_STREAM);
+      expect(new Set(prs.map((c) => `${c.repo_slug}#${c.pull_request_id}`))).toEqual(
+        new Set([`runbooks#${dcPr.id}`]),
+      );
+      expect(prs.length).toBe(dcPr.commits + 2);
+      for (const id of dcPrAdded) expect(prs.some((c) => c.id === id)).toBe(true);
 
       const fourth = await tap({ config, state: lastBookmarks(third.singer) });
       expect(singerRecords(fourth.singer)).toEqual([]);

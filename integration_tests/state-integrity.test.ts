@@ -8,7 +8,15 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/protocol/messages.js";
-import { CLOUD_STREAM, cloudConfig, DC_STREAM, dcConfig, FAST_RETRY } from "./helpers/configs.js";
+import {
+  CLOUD_STREAM,
+  cloudConfig,
+  DC_PR_STREAM,
+  DC_STREAM,
+  dcConfig,
+  dcPrKey,
+  FAST_RETRY,
+} from "./helpers/configs.js";
 import { readInProcess } from "./helpers/in-process.js";
 import { type Simulator, type SimulatorOptions, startSimulator } from "./simulator/index.js";
 
@@ -169,5 +177,106 @@ describe("state integrity", () => {
       new Map([[CLOUD_STREAM, second.states.get(CLOUD_STREAM)]]),
     );
     expect(third.records.get(CLOUD_STREAM) ?? []).toEqual([]);
+  });
+});
+
+describe("state integrity: Data Center pull requests", () => {
+  it("does not trust a cursor later than the server's clock, nor a malformed one: warns and reads those repositories again", async () => {
+    const s = await start();
+    const config = {
+      data_center: dcConfig(s, "basic", { repositories: ["PLAT/web-portal", "OPS/runbooks"] }),
+    };
+    const first = await readInProcess(config, [DC_PR_STREAM]);
+    const state = structuredClone(first.states.get(DC_PR_STREAM)!);
+    partitions(state)["OPS/runbooks"] = { updated_date: Date.parse("2999-01-01T00:00:00Z") };
+    partitions(state)["PLAT/web-portal"] = { updated_date: "yesterday" };
+    const second = await readInProcess(config, [DC_PR_STREAM], new Map([[DC_PR_STREAM, state]]));
+    expect(second.code).toBe(0);
+    expect(
+      second.logs.some(
+        (l) =>
+          l.level === "WARN" &&
+          l.message.includes("OPS/runbooks: the state's cursor 2999-01-01T00:00:00.000Z"),
+      ),
+    ).toBe(true);
+    expect(
+      second.logs.some(
+        (l) => l.level === "WARN" && l.message.includes("the state of PLAT/web-portal is malformed"),
+      ),
+    ).toBe(true);
+    const got = (second.records.get(DC_PR_STREAM) ?? []).map(dcPrKey);
+    const truth = s
+      .truth()
+      .dcPullRequests.filter((t) => t.repo_slug === "runbooks" || t.repo_slug === "web-portal")
+      .map(dcPrKey);
+    expect(new Set(got)).toEqual(new Set(truth));
+    expect(
+      Number(partitions(second.states.get(DC_PR_STREAM))["OPS/runbooks"]?.updated_date),
+    ).toBeLessThanOrEqual(s.now().getTime() + 60_000);
+  });
+
+  it("fails only the repository whose list or commits have a value of unusable shape, naming the field", async () => {
+    const s = await start();
+    s.injectFault({
+      route: "dc.pullrequests",
+      repository: "PLAT/build-tools",
+      kind: "corrupt-value",
+      valueIndex: 2,
+      field: "updatedDate",
+      value: "yesterday",
+      times: Number.POSITIVE_INFINITY,
+    });
+    s.injectFault({
+      route: "dc.pullrequest_commits",
+      repository: "OPS/runbooks",
+      kind: "corrupt-value",
+      field: "id",
+      times: Number.POSITIVE_INFINITY,
+    });
+    const r = await readInProcess({ data_center: dcConfig(s), retry: FAST_RETRY }, [DC_PR_STREAM]);
+    expect(r.code).toBe(1);
+    expect(r.statuses.get(DC_PR_STREAM)?.at(-1)).toBe("INCOMPLETE");
+    const message = r.errors[0]?.message ?? "";
+    expect(message).toMatch(/PLAT\/build-tools: unexpected_response: .*values\.2\.updatedDate/);
+    expect(message).toMatch(/OPS\/runbooks: unexpected_response: .*values\.0\.id/);
+    const got = new Set((r.records.get(DC_PR_STREAM) ?? []).map(dcPrKey));
+    for (const t of s
+      .truth()
+      .dcPullRequests.filter((t) => t.repo_slug !== "build-tools" && t.repo_slug !== "runbooks"))
+      expect(got.has(dcPrKey(t))).toBe(true);
+    expect(partitions(r.states.get(DC_PR_STREAM))["PLAT/build-tools"]).toBeUndefined();
+  });
+
+  it("never moves the cursor past a pull request whose commits could not be read, whatever the list's order", async () => {
+    const s = await start({ dcPullRequestOrder: "updated" });
+    const config = {
+      data_center: dcConfig(s, "basic", { repositories: ["PLAT/api-gateway"] }),
+      retry: FAST_RETRY,
+    };
+    const prs = s.dc
+      .pullRequests("PLAT", "api-gateway")
+      .filter((p) => p.commitsStatus === 200 && p.commits > 0);
+    const middle = [...prs].sort((a, b) => a.updatedDate - b.updatedDate)[Math.floor(prs.length / 2)]!;
+    s.injectFault({
+      route: new RegExp(`/pull-requests/${middle.id}/commits`),
+      kind: "503",
+      times: Number.POSITIVE_INFINITY,
+    });
+    const first = await readInProcess(config, [DC_PR_STREAM]);
+    expect(first.code).toBe(1);
+    const cursor = Number(partitions(first.states.get(DC_PR_STREAM))["PLAT/api-gateway"]?.updated_date);
+    expect(cursor).toBeLessThan(middle.updatedDate);
+    s.clearFaults();
+    const second = await readInProcess(
+      config,
+      [DC_PR_STREAM],
+      new Map([[DC_PR_STREAM, first.states.get(DC_PR_STREAM)]]),
+    );
+    expect(second.code).toBe(0);
+    const all = new Set(
+      [...(first.records.get(DC_PR_STREAM) ?? []), ...(second.records.get(DC_PR_STREAM) ?? [])].map(dcPrKey),
+    );
+    for (const t of s.truth().dcPullRequests.filter((t) => t.repo_slug === "api-gateway"))
+      expect(all.has(dcPrKey(t))).toBe(true);
   });
 });

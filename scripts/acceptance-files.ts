@@ -3,7 +3,7 @@
  * - integration_tests/sample_config.json: a config for the simulator on 127.0.0.1:7990, both deployments;
  * - integration_tests/expected_records.jsonl: a deterministic subset of what `read` emits;
  * - integration_tests/abnormal_state.json: every partition's cursor at the server's clock, the
- *   latest a cursor can be (Cloud), or at the head of the default branch (Data Center).
+ *   latest a cursor can be (pull requests), or at the head of the default branch (Data Center).
  * Run after the simulator's data changes: `npm run build && npx tsx scripts/acceptance-files.ts`.
  * integration_tests/acceptance/ fails when these files and the connector disagree.
  */
@@ -62,7 +62,8 @@ try {
       (l) => JSON.parse(l) as { type: string; record?: { stream: string; data: Record<string, unknown> } },
     );
 
-  // A small, stable subset: the commits of one Cloud repository and one Data Center repository.
+  // A small, stable subset: the commits of one Cloud repository, one Data Center repository and
+  // the pull requests of another.
   const pick = (stream: string, keep: (d: Record<string, unknown>) => boolean) =>
     lines
       .filter((m) => m.type === "RECORD" && m.record?.stream === stream && keep(m.record.data))
@@ -74,7 +75,8 @@ try {
     "dc_default_branch_commits",
     (d) => d.project_key === firstDc.projectKey && d.repo_slug === firstDc.slug,
   );
-  const expected = [...cloud, ...dc].map((r) =>
+  const dcPr = pick("dc_pullrequest_commits", (d) => d.project_key === "DATA" && d.repo_slug === "warehouse");
+  const expected = [...cloud, ...dc, ...dcPr].map((r) =>
     JSON.stringify({ stream: r.stream, data: r.data, emitted_at: 1700000000000 }),
   );
   writeFileSync(out("expected_records.jsonl"), `${expected.join("\n")}\n`);
@@ -100,6 +102,9 @@ try {
       ];
     }),
   );
+  const dcPrPartitions = Object.fromEntries(
+    sim.dc.repositories().map((r) => [`${r.projectKey}/${r.slug}`, { updated_date: sim.now().getTime() }]),
+  );
   const state = [
     {
       type: "STREAM",
@@ -113,6 +118,13 @@ try {
       stream: {
         stream_descriptor: { name: "dc_default_branch_commits" },
         stream_state: { partitions: dcPartitions },
+      },
+    },
+    {
+      type: "STREAM",
+      stream: {
+        stream_descriptor: { name: "dc_pullrequest_commits" },
+        stream_state: { partitions: dcPrPartitions },
       },
     },
   ];

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { Message } from "../integration_tests/helpers/cli.js";
 import { catalog as catalogOf, cloudConfig, dcConfig } from "../integration_tests/helpers/configs.js";
 import { startSimulator } from "../integration_tests/simulator/index.js";
+import { STREAMS } from "../src/streams/registry.js";
 
 const bin = new URL("../dist/main.js", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "source-bitbucket-demo-"));
@@ -96,13 +97,14 @@ try {
     );
   }
 
-  const catalog = file("catalog.json", catalogOf(["cloud_pullrequest_commits", "dc_default_branch_commits"]));
+  // Every stream the connector has: the registry is the one list of them.
+  const catalog = file("catalog.json", catalogOf(STREAMS.map((s) => s.info.name)));
   sim.resetStats();
   const first = await run(["read", "--config", config, "--catalog", catalog]);
   summarize("read (first sync)", first, sim.stats().byRoute);
   const truth = sim.truthCount();
   say(
-    `   the simulator holds ${truth.cloud} Cloud pull-request commits (all workspaces) and ${truth.dc} Data Center default-branch commits`,
+    `   the simulator holds ${truth.cloud} Cloud pull-request commits (all workspaces), ${truth.dc} Data Center default-branch commits and ${truth.dcPullRequests} Data Center pull-request commits`,
   );
   const states = new Map<string, Message>();
   for (const m of first.messages)
@@ -116,8 +118,12 @@ try {
   sim.cloud.addCommitsToPullRequest("acme", "api-gateway", pr.id, 3);
   const repo = sim.dc.repositories().find((r) => r.commits > 0)!;
   sim.dc.push(repo.projectKey, repo.slug, 5);
+  const dcPr = sim.dc
+    .pullRequests("PLAT", "web-portal")
+    .find((p) => p.commitsStatus === 200 && p.state === "OPEN")!;
+  sim.dc.addCommitsToPullRequest("PLAT", "web-portal", dcPr.id, 2);
   say(
-    `\n(meanwhile: 3 commits pushed to pull request acme/api-gateway#${pr.id}, 5 commits pushed to ${repo.projectKey}/${repo.slug})`,
+    `\n(meanwhile: 3 commits pushed to pull request acme/api-gateway#${pr.id}, 5 commits pushed to ${repo.projectKey}/${repo.slug}, 2 to pull request PLAT/web-portal#${dcPr.id})`,
   );
 
   sim.resetStats();

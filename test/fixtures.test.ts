@@ -111,6 +111,23 @@ describe.skipIf(!existsSync(root))("recorded Bitbucket Data Center responses", (
     }
   });
 
+  it("makes valid dc_pullrequest_commits records of the same commits (pull-request commits are RestCommits too)", () => {
+    const validatePr = recordSchema("dc_pullrequest_commits");
+    const asPrRecord = (c: Record<string, unknown>) => ({
+      ...c,
+      project_key: "P",
+      repo_slug: "r",
+      pull_request_id: 7,
+      pull_request_updated_date: 1_541_687_143_031,
+    });
+    const commits = [
+      ...DcCommitPage.parse(json("datacenter/commits-page-unmapped-authors.jenkinsci.json")).values,
+      ...DcCommitPage.parse(json("datacenter/commits-page.drone-go-scm.json")).values,
+      ...jsonl("datacenter/commits.devlake.jsonl"),
+    ];
+    for (const c of commits) if (!validatePr(asPrRecord(c))) throw new Error(schemaErrors(validatePr));
+  });
+
   it("reads a page whose nextPageStart is null as the last one", () => {
     const page = DcCommitPage.parse(json("datacenter/commits-page-unmapped-authors.jenkinsci.json"));
     expect(page.isLastPage).toBe(true);

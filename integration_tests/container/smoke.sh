@@ -125,7 +125,13 @@ const get = async (path) => {
     sync_mode: "full_refresh",
     destination_sync_mode: "overwrite",
   });
-  const catalog = { streams: [stream("cloud_pullrequest_commits"), stream("dc_default_branch_commits")] };
+  const catalog = {
+    streams: [
+      stream("cloud_pullrequest_commits"),
+      stream("dc_default_branch_commits"),
+      stream("dc_pullrequest_commits"),
+    ],
+  };
   fs.writeFileSync(`${dir}/config.json`, JSON.stringify(config, null, 2));
   fs.writeFileSync(`${dir}/catalog.json`, JSON.stringify(catalog, null, 2));
 })().catch((e) => {
@@ -162,7 +168,7 @@ EOF
 ok "check: one CONNECTION_STATUS SUCCEEDED"
 
 # ---------------------------------------------------------------------------------------------
-# 4. read: exit 0, RECORDs for both streams, each stream's last status COMPLETE.
+# 4. read: exit 0, RECORDs for every stream, each stream's last status COMPLETE.
 t "podman run $IMAGE read --config /data/config.json --catalog /data/catalog.json"
 start=$(date +%s)
 set +e
@@ -176,7 +182,7 @@ node - "$TMP/read.out" "$rc" <<'EOF' || fail "read (see above)"
 const [file, rc] = process.argv.slice(2);
 const lines = require("node:fs").readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
 const problems = [];
-const streams = ["cloud_pullrequest_commits", "dc_default_branch_commits"];
+const streams = ["cloud_pullrequest_commits", "dc_default_branch_commits", "dc_pullrequest_commits"];
 const records = Object.fromEntries(streams.map((s) => [s, 0]));
 const statuses = Object.fromEntries(streams.map((s) => [s, []]));
 let states = 0;
@@ -208,5 +214,5 @@ if (rc !== "0") problems.push(`read exited ${rc}${rc === "124" ? " (timed out)" 
 for (const p of problems) console.error(`  problem: ${p}`);
 process.exit(problems.length ? 1 : 0);
 EOF
-ok "read: records for both streams, both COMPLETE"
+ok "read: records for every stream, each COMPLETE"
 t "PASS"

@@ -2,6 +2,7 @@ import type { Simulator } from "../simulator/index.js";
 
 export const CLOUD_STREAM = "cloud_pullrequest_commits";
 export const DC_STREAM = "dc_default_branch_commits";
+export const DC_PR_STREAM = "dc_pullrequest_commits";
 export const BOTH = [CLOUD_STREAM, DC_STREAM];
 
 type Json = Record<string, unknown>;
@@ -77,3 +78,5 @@ const f = (r: Row, k: string) => String((r as Record<string, unknown>)[k]);
 export const cloudKey = (r: Row) =>
   `${f(r, "workspace")}/${f(r, "repo_slug")}#${f(r, "pull_request_id")}@${f(r, "hash")}`;
 export const dcKey = (r: Row) => `${f(r, "project_key")}/${f(r, "repo_slug")}@${f(r, "id")}`;
+export const dcPrKey = (r: Row) =>
+  `${f(r, "project_key")}/${f(r, "repo_slug")}#${f(r, "pull_request_id")}@${f(r, "id")}`;

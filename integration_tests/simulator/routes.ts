@@ -48,7 +48,9 @@ function dcRoute(parts: string[]): RouteMatch {
   if (first !== "projects") return { route: "dc.other", params: {} };
   if (key === undefined) return { route: "dc.projects", params: {} };
   if (reposWord === undefined) return { route: "dc.project", params: { key } };
-  if (reposWord !== "repos" || more.length > 0) return { route: "dc.other", params: {} };
+  if (reposWord !== "repos") return { route: "dc.other", params: {} };
+  if (slug !== undefined && sub === "pull-requests") return pullRequestRoute(key, slug, leaf, more);
+  if (more.length > 0) return { route: "dc.other", params: {} };
   if (slug === undefined) return { route: "dc.repos", params: { key } };
   if (sub === undefined) return { route: "dc.repo", params: { key, slug } };
   if (sub === "commits" && leaf === undefined) return { route: "dc.commits", params: { key, slug } };
@@ -58,6 +60,15 @@ function dcRoute(parts: string[]): RouteMatch {
   if (sub === "branches" && leaf === "default")
     return { route: "dc.branches_default", params: { key, slug } };
   if (sub === "branches" && leaf === undefined) return { route: "dc.branches", params: { key, slug } };
+  return { route: "dc.other", params: {} };
+}
+
+/** …/pull-requests, …/pull-requests/{id}, …/pull-requests/{id}/commits */
+function pullRequestRoute(key: string, slug: string, id: string | undefined, more: string[]): RouteMatch {
+  if (id === undefined) return { route: "dc.pullrequests", params: { key, slug } };
+  if (more.length === 0) return { route: "dc.pullrequest", params: { key, slug, id } };
+  if (more.length === 1 && more[0] === "commits")
+    return { route: "dc.pullrequest_commits", params: { key, slug, id } };
   return { route: "dc.other", params: {} };
 }
 

@@ -54,6 +54,9 @@ export function scaleForTotals(cloudCommits: number, dcCommits: number): ScaleSp
       reposPerProject,
       commitsPerRepo: [Math.max(1, Math.round(perRepo * 0.2)), Math.max(1, Math.round(perRepo * 1.8))],
       emptyRepoEvery: DC_EMPTY_EVERY,
+      // A few pull requests per repository: their commits are a stream of their own, on top.
+      prsPerRepo: [2, 10],
+      commitsPerPr: [1, 20],
     },
   };
 }

@@ -61,6 +61,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     defaultBranchEndpoints: opts.dcDefaultBranchEndpoints ?? ["branches/default", "default-branch"],
     contextPath,
     backend: dc.backend,
+    pullRequestOrder: opts.dcPullRequestOrder,
   });
 
   const faults = new FaultQueue();
@@ -209,8 +210,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     requests: () => log.map((e) => ({ ...e })),
     injectFault: (f) => faults.add(f),
     clearFaults: () => faults.clear(),
-    truth: () => ({ cloud: cloudTruth(cloudWorld, cloudRender), dc: dc.truth() }),
-    truthCount: () => ({ cloud: cloudTruthCount(cloudWorld), dc: dc.truthCount() }),
+    truth: () => ({
+      cloud: cloudTruth(cloudWorld, cloudRender),
+      dc: dc.truth(),
+      dcPullRequests: dc.pullRequestTruth(),
+    }),
+    truthCount: () => ({
+      cloud: cloudTruthCount(cloudWorld),
+      dc: dc.truthCount(),
+      dcPullRequests: dc.pullRequestTruthCount(),
+    }),
     now: () => new Date(clock.nowMs()),
     advanceClock: (seconds) => {
       clock.advance(seconds);

@@ -17,6 +17,10 @@ export interface ScaleSpec {
     reposPerProject: number;
     commitsPerRepo: [min: number, max: number];
     emptyRepoEvery?: number;
+    /** Pull requests per repository with commits (default none; "small" has its own). */
+    prsPerRepo?: [min: number, max: number];
+    /** Commits per pull request (default 1-20). */
+    commitsPerPr?: [min: number, max: number];
   };
 }
 
@@ -43,6 +47,11 @@ export interface SimulatorOptions {
   cloudRequestsPerHour?: number;
   /** "unsorted": the Cloud pull-request list ignores `sort` and lists by id (a server whose order cannot be trusted). */
   cloudPullRequestOrder?: "as-asked" | "unsorted";
+  /**
+   * What the Data Center pull-request list's `order=NEWEST|OLDEST` sorts on, which Atlassian does
+   * not document: "created" (default: by id) or "updated" (by updatedDate).
+   */
+  dcPullRequestOrder?: "created" | "updated";
   /**
    * Serve Data Center from real git repositories instead of the synthetic projects (Cloud is
    * unchanged). `dcMaxLimit` is the page cap here too.
@@ -86,6 +95,9 @@ export const ROUTE_NAMES = [
   "dc.commits",
   /** GET …/commits/{commitId} */
   "dc.commit",
+  "dc.pullrequests",
+  "dc.pullrequest",
+  "dc.pullrequest_commits",
   "dc.other",
   "sim.other",
 ] as const;
@@ -201,6 +213,15 @@ export interface DcTruthRecord {
   committerTimestamp: number;
 }
 
+export interface DcPullRequestTruthRecord {
+  project_key: string;
+  repo_slug: string;
+  pull_request_id: number;
+  /** The pull request's updatedDate, epoch ms. */
+  pull_request_updated_date: number;
+  id: string;
+}
+
 export interface SimCredentials {
   cloud: {
     /** Workspace access token valid for every workspace, all scopes: Bearer. */
@@ -283,6 +304,21 @@ export interface DcRepositorySummary {
   branches: string[];
 }
 
+export type DcPrState = "OPEN" | "MERGED" | "DECLINED";
+
+export interface DcPullRequestSummary {
+  id: number;
+  state: DcPrState;
+  /** Epoch ms. */
+  updatedDate: number;
+  /** Commits the pull request lists (also for 404 ones, whose commits cannot be listed). */
+  commits: number;
+  /** What GET …/pull-requests/{id}/commits answers. */
+  commitsStatus: 200 | 404;
+  fromBranch: string;
+  toBranch: string;
+}
+
 export interface DcMutations {
   /** n new commits on the default branch (creating it when missing); returns ids oldest first. */
   push(projectKey: string, repoSlug: string, n: number): string[];
@@ -301,6 +337,35 @@ export interface DcMutations {
   /** Renames the default branch's ref; the old ref disappears. */
   renameDefaultBranch(projectKey: string, repoSlug: string, newDisplayId: string): void;
   repositories(): DcRepositorySummary[];
+  /** The pull requests the list shows (deleted ones are not), by id. Git-backed mode: none. */
+  pullRequests(projectKey: string, repoSlug: string): DcPullRequestSummary[];
+  /** A new pull request from a new branch to the default branch; returns its id. */
+  createPullRequest(
+    projectKey: string,
+    repoSlug: string,
+    opts: { commits: number; state?: DcPrState },
+  ): number;
+  /** n commits pushed to the source branch; moves updatedDate. Returns the new ids, oldest first. */
+  addCommitsToPullRequest(projectKey: string, repoSlug: string, prId: number, n: number): string[];
+  /**
+   * Merges (squash: one new commit on the target branch, whose id is returned), declines or
+   * reopens; moves updatedDate.
+   */
+  setPullRequestState(
+    projectKey: string,
+    repoSlug: string,
+    prId: number,
+    state: DcPrState,
+  ): string | undefined;
+  /** Drops the newest `drop` commits of the source branch and adds `add`; moves updatedDate. */
+  forcePushPullRequest(
+    projectKey: string,
+    repoSlug: string,
+    prId: number,
+    opts: { drop: number; add: number },
+  ): { removed: string[]; added: string[] };
+  /** Deletes the pull request: gone from the list, its endpoints answer 404 NoSuchPullRequestException. */
+  deletePullRequest(projectKey: string, repoSlug: string, prId: number): void;
 }
 
 export interface Simulator {
@@ -320,9 +385,9 @@ export interface Simulator {
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /** Every record the connector should emit for the data the simulator holds right now. */
-  truth(): { cloud: CloudTruthRecord[]; dc: DcTruthRecord[] };
+  truth(): { cloud: CloudTruthRecord[]; dc: DcTruthRecord[]; dcPullRequests: DcPullRequestTruthRecord[] };
   /** Sizes of truth() without building it (cheap at 1M commits). */
-  truthCount(): { cloud: number; dc: number };
+  truthCount(): { cloud: number; dc: number; dcPullRequests: number };
   /** The simulated clock (starts 2026-06-01T00:00:00Z, moves only on mutations and advanceClock). */
   now(): Date;
   /** Time passes with nothing changed (between scheduled syncs, say): the clock moves `seconds` ahead. */

@@ -69,6 +69,11 @@ export function isNoSuchCommit(err: unknown): err is HttpError {
   return err instanceof HttpError && err.status === 404 && err.exception === "NoSuchCommitException";
 }
 
+/** True when Bitbucket says the pull request does not exist (deleted after it was listed). */
+export function isNoSuchPullRequest(err: unknown): err is HttpError {
+  return err instanceof HttpError && err.status === 404 && err.exception === "NoSuchPullRequestException";
+}
+
 /** True when Bitbucket says the repository (or its project) does not exist, e.g. deleted after listing. */
 export function isRepositoryGone(err: unknown): err is HttpError {
   return (

@@ -2,6 +2,7 @@ import { CLOUD } from "../cloud/deployment.js";
 import { CLOUD_PULLREQUEST_COMMITS } from "../cloud/pullrequest-commits.js";
 import { DC_DEFAULT_BRANCH_COMMITS } from "../datacenter/default-branch-commits.js";
 import { DATA_CENTER } from "../datacenter/deployment.js";
+import { DC_PULLREQUEST_COMMITS } from "../datacenter/pullrequest-commits.js";
 import type {
   AnyStreamDefinition,
   DeploymentDefinition,
@@ -19,7 +20,7 @@ const REGISTRY: {
   [K in DeploymentKey]: { deployment: DeploymentDefinition<K>; streams: StreamDefinition<K>[] };
 } = {
   cloud: { deployment: CLOUD, streams: [CLOUD_PULLREQUEST_COMMITS] },
-  data_center: { deployment: DATA_CENTER, streams: [DC_DEFAULT_BRANCH_COMMITS] },
+  data_center: { deployment: DATA_CENTER, streams: [DC_DEFAULT_BRANCH_COMMITS, DC_PULLREQUEST_COMMITS] },
 };
 
 export const DEPLOYMENT_KEYS = Object.keys(REGISTRY) as DeploymentKey[];

@@ -9,6 +9,7 @@ import { expectCatalogEntry } from "./messages.js";
 
 const CLOUD = "cloud_pullrequest_commits";
 const DC = "dc_default_branch_commits";
+const DC_PR = "dc_pullrequest_commits";
 const cloud = {
   workspace: "acme",
   api_url: "http://127.0.0.1:9/2.0",
@@ -47,7 +48,7 @@ const entry = (id: string, selected?: boolean, extra: Record<string, unknown> = 
 describe("singerCatalog (discover)", () => {
   it("describes each configured stream with keys, replication key and metadata, selected", () => {
     const catalog = singerCatalog(catalogStreams(both));
-    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, DC]);
+    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, DC, DC_PR]);
     for (const s of catalog.streams) expectCatalogEntry(s);
     expect(catalog.streams[0]).toMatchObject({
       key_properties: ["workspace", "repo_slug", "pull_request_id", "hash"],
@@ -56,6 +57,10 @@ describe("singerCatalog (discover)", () => {
     expect(catalog.streams[1]).toMatchObject({
       key_properties: ["project_key", "repo_slug", "id"],
       replication_key: "committerTimestamp",
+    });
+    expect(catalog.streams[2]).toMatchObject({
+      key_properties: ["project_key", "repo_slug", "pull_request_id", "id"],
+      replication_key: "pull_request_updated_date",
     });
   });
 
@@ -66,6 +71,7 @@ describe("singerCatalog (discover)", () => {
     expect(selectSingerStreams(JSON.parse(JSON.stringify(all)), availableStreams(both))).toEqual([
       { name: CLOUD, syncMode: "incremental", deselected: [] },
       { name: DC, syncMode: "incremental", deselected: [] },
+      { name: DC_PR, syncMode: "incremental", deselected: [] },
     ]);
   });
 });
@@ -120,7 +126,7 @@ describe("selectSingerStreams", () => {
       "an unknown stream",
       { streams: [entry(CLOUD, true), entry("commits", false)] },
       both,
-      /the catalog names stream "commits", which this tap does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits\)/,
+      /the catalog names stream "commits", which this tap does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
     ],
     [
       "a selected stream whose deployment is not configured",
@@ -138,7 +144,7 @@ describe("selectSingerStreams", () => {
       "no selected stream",
       { streams: [entry(CLOUD, false), entry(DC)] },
       both,
-      /the catalog selects no stream of this tap \(it has cloud_pullrequest_commits, dc_default_branch_commits\)\. Under Meltano, the extractor's `select` rules match none of them: see what they match with `meltano select <extractor> --list --all`, and add one such as `cloud_pullrequest_commits\.\*`.* set "selected": true in the metadata entry with "breadcrumb": \[\]/,
+      /the catalog selects no stream of this tap \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)\. Under Meltano, the extractor's `select` rules match none of them: see what they match with `meltano select <extractor> --list --all`, and add one such as `cloud_pullrequest_commits\.\*`.* set "selected": true in the metadata entry with "breadcrumb": \[\]/,
     ],
     ["no streams", { streams: [] }, both, /selects no stream/],
     ["not a catalog", [1], both, /invalid catalog: \(root\): expected object/],

@@ -11,6 +11,8 @@ import {
   type DcWorld,
   isEmptyRepository,
 } from "./model.js";
+import { DcPullRequestApi } from "./pull-request-api.js";
+import { DcPullRequestRenderer } from "./pull-request-render.js";
 import type { DcRenderer } from "./render.js";
 import {
   EX,
@@ -60,12 +62,15 @@ export interface DcApiOptions {
   defaultBranchEndpoints: ("branches/default" | "default-branch")[];
   contextPath: string;
   backend?: DcRepositoryBackend;
+  /** What the pull-request list's NEWEST/OLDEST sort on (default: creation). */
+  pullRequestOrder?: "created" | "updated" | undefined;
 }
 
 export class DcApi {
   private readonly creds: SimCredentials["dc"];
   /** API order: projects by name; repositories by project name then repository name. */
   private readonly sortedProjects: DcProject[];
+  private readonly pullRequests: DcPullRequestApi;
 
   constructor(
     private readonly world: DcWorld,
@@ -75,6 +80,10 @@ export class DcApi {
   ) {
     this.creds = credentials.dc;
     this.sortedProjects = [...world.projects].sort(byName);
+    this.pullRequests = new DcPullRequestApi(new DcPullRequestRenderer(world, render), {
+      maxLimit: opts.maxLimit,
+      order: opts.pullRequestOrder ?? "created",
+    });
   }
 
   /** undefined: credentials were presented and are wrong. */
@@ -197,6 +206,12 @@ export class DcApi {
         return this.commits(ctx, base, repo);
       case "dc.commit":
         return this.commit(base, repo, match.params.id ?? "");
+      case "dc.pullrequests":
+        return this.pullRequests.list(ctx, base, repo);
+      case "dc.pullrequest":
+        return this.pullRequests.one(base, repo, match.params.id ?? "");
+      case "dc.pullrequest_commits":
+        return this.pullRequests.commits(ctx, base, repo, match.params.id ?? "");
       default:
         return notFound();
     }

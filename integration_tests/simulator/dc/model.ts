@@ -4,6 +4,7 @@ import { generatedRepoSlug, makePeople, type Person, type UnmappedPerson } from 
 import { DC_MISSING_DEFAULT_EVERY } from "../scale.js";
 import type { ScaleSpec } from "../types.js";
 import { type Chain, type Generation, positionOf, truncateChain } from "./history.js";
+import { type DcPullRequest, seedDcPullRequests } from "./pull-requests.js";
 
 // The Data Center world: projects and repositories are materialised; commits are (repository,
 // generation, index) and rendered on demand.
@@ -21,6 +22,8 @@ export interface DcRepository {
   branches: Map<string, Chain>;
   generations: Generation[];
   description: string | undefined;
+  /** Its pull requests by id (index = id - 1), deleted ones included. */
+  pullRequests: DcPullRequest[];
 }
 
 export interface DcProject {
@@ -209,6 +212,7 @@ export function generateDcWorld(seed: number, spec: ScaleSpec["dc"], showcase: b
         branches: new Map(),
         generations: [],
         description: rng.float() < 0.5 ? `${r.slug.replace(/-/g, " ")} (${plan.name})` : undefined,
+        pullRequests: [],
       };
       if (!r.empty && r.commits > 0) {
         const g = seededGeneration(rng, r.commits);
@@ -237,6 +241,8 @@ export function generateDcWorld(seed: number, spec: ScaleSpec["dc"], showcase: b
     }
     world.projects.push(project);
   });
+  // After the branches, from hash streams of their own: the branch data stays as it was.
+  seedDcPullRequests(world, spec, showcase);
   return world;
 }
 

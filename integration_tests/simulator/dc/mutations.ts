@@ -1,18 +1,33 @@
 import type { SimClock } from "../clock.js";
-import type { DcMutations, DcRepositorySummary, DcTruthRecord } from "../types.js";
+import type {
+  DcMutations,
+  DcPrState,
+  DcPullRequestSummary,
+  DcRepositorySummary,
+  DcTruthRecord,
+} from "../types.js";
 import { type Chain, type CommitRef, chainLength, truncateChain, walkBack } from "./history.js";
 import { type DcRepository, type DcWorld, findDcRepository } from "./model.js";
+import { DcPullRequestMutator } from "./pull-request-mutations.js";
+import type { DcPullRequestRenderer } from "./pull-request-render.js";
 import type { DcRenderer } from "./render.js";
 
 // Deterministic repository changes for incremental-sync tests. New commits always get a new
 // generation stamped from the simulated clock: strictly later than every existing commit.
 
 export class DcMutator implements DcMutations {
+  private readonly prs: DcPullRequestMutator;
+
   constructor(
     private readonly world: DcWorld,
     private readonly render: DcRenderer,
     private readonly clock: SimClock,
-  ) {}
+    prRender: DcPullRequestRenderer,
+  ) {
+    this.prs = new DcPullRequestMutator(world, prRender, clock, (repo, chain, n) =>
+      this.grow(repo, chain, n),
+    );
+  }
 
   private repo(projectKey: string, slug: string): DcRepository {
     const repo = findDcRepository(this.world, projectKey, slug);
@@ -99,6 +114,44 @@ export class DcMutator implements DcMutations {
       repo.branches.set(newDisplayId, chain);
     }
     repo.defaultBranch = newDisplayId;
+  }
+
+  pullRequests(projectKey: string, repoSlug: string): DcPullRequestSummary[] {
+    return this.prs.pullRequests(projectKey, repoSlug);
+  }
+
+  createPullRequest(
+    projectKey: string,
+    repoSlug: string,
+    opts: { commits: number; state?: DcPrState },
+  ): number {
+    return this.prs.createPullRequest(projectKey, repoSlug, opts);
+  }
+
+  addCommitsToPullRequest(projectKey: string, repoSlug: string, prId: number, n: number): string[] {
+    return this.prs.addCommitsToPullRequest(projectKey, repoSlug, prId, n);
+  }
+
+  setPullRequestState(
+    projectKey: string,
+    repoSlug: string,
+    prId: number,
+    state: DcPrState,
+  ): string | undefined {
+    return this.prs.setPullRequestState(projectKey, repoSlug, prId, state);
+  }
+
+  forcePushPullRequest(
+    projectKey: string,
+    repoSlug: string,
+    prId: number,
+    opts: { drop: number; add: number },
+  ): { removed: string[]; added: string[] } {
+    return this.prs.forcePushPullRequest(projectKey, repoSlug, prId, opts);
+  }
+
+  deletePullRequest(projectKey: string, repoSlug: string, prId: number): void {
+    this.prs.deletePullRequest(projectKey, repoSlug, prId);
   }
 
   repositories(): DcRepositorySummary[] {

@@ -1,9 +1,13 @@
-import type { DcMutations, DcRepositorySummary } from "../types.js";
+import type { DcMutations, DcPullRequestSummary, DcRepositorySummary } from "../types.js";
 import type { GitDcDeployment } from "./dc-world.js";
 import type { GitRepo } from "./repo.js";
 
 // `sim.dc` in the git-backed mode: the synthetic mode's mutations, done as git moves on the
 // repository's default branch, so tests written against either mode run against both.
+
+const noPullRequests = (): never => {
+  throw new Error("simulator: pull requests are simulated in the synthetic Data Center mode only");
+};
 
 export class DcGitMutator implements DcMutations {
   constructor(private readonly d: GitDcDeployment) {}
@@ -71,4 +75,14 @@ export class DcGitMutator implements DcMutations {
         };
       });
   }
+
+  pullRequests(): DcPullRequestSummary[] {
+    return [];
+  }
+
+  createPullRequest = noPullRequests;
+  addCommitsToPullRequest = noPullRequests;
+  setPullRequestState = noPullRequests;
+  forcePushPullRequest = noPullRequests;
+  deletePullRequest = noPullRequests;
 }

@@ -35,6 +35,8 @@ export function gitDcDeployment(seed: number, opts: DcGitOptions): GitDcDeployme
       branches: new Map(),
       generations: [],
       description: undefined,
+      // Pull requests are simulated in the synthetic mode only.
+      pullRequests: [],
     };
     project.repositories.push(repo);
     repos.set(repo, r.repo);
