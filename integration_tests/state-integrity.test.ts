@@ -162,6 +162,7 @@ describe("state integrity", () => {
       .pullRequests("acme", "api-gateway")
       .find((p) => p.commitsStatus === 200 && p.commits > 0)!;
     const pushed = s.cloud.addCommitsToPullRequest("acme", "api-gateway", old.id, 3);
+    s.advanceClock(60); // time passes before the next sync
     const second = await readInProcess(
       config,
       [CLOUD_STREAM],

@@ -86,7 +86,10 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
       return;
     }
     let cursor = state?.updated_on;
-    if (cursor !== undefined && compareInstants(cursor, new Date(client.serverNow()).toISOString()) > 0) {
+    if (
+      cursor !== undefined &&
+      compareInstants(cursor, new Date(client.serverTime().latest).toISOString()) > 0
+    ) {
       ctx.logger.warn(
         `${NAME}: ${key}: the state's cursor ${cursor} is later than the server's clock; ignoring it and reading the repository again`,
       );
@@ -97,6 +100,10 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
     const fromStart = start !== undefined && (cursor === undefined || compareInstants(start, cursor) > 0);
     const since = fromStart ? start : cursor;
     const wanted = new Set<string>(this.env.settings.pullRequestStates);
+    // When the listing starts. A pull request updated after that may be listed with its update or
+    // without it (a list's order cannot be trusted), but its new updated_on is later than this:
+    // capping the cursor here reads it again next sync rather than passing it.
+    const listingStart = Date.now();
     const listed: PullRequestRef[] = [];
     const seen = new Set<number>();
     for await (const prs of pullRequestPages(client, repo, { updatedSince: since })) {
@@ -107,7 +114,7 @@ class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullReques
         listed.push(pr);
       }
     }
-    const checkedAt = client.serverNow();
+    const checkedAt = client.serverTime(listingStart).earliest;
     const now = new Date(checkedAt).toISOString();
     const checked = afterRead(this.env.settings, key, state, checkedAt);
     // Asked at most once per sweep, on the first pull request whose commits answer 404.

@@ -59,7 +59,7 @@ class DcPullRequestCommits implements Stream<DcRepository, DcPullRequestState> {
   ): AsyncGenerator<PartitionEvent<DcPullRequestState>> {
     const client = ctx.client;
     let cursor = state?.updated_date;
-    if (cursor !== undefined && cursor > client.serverNow()) {
+    if (cursor !== undefined && cursor > client.serverTime().latest) {
       ctx.logger.warn(
         `${NAME}: ${this.partitionKey(repo)}: the state's cursor ${new Date(cursor).toISOString()} is later than the server's clock; ignoring it and reading the repository again`,
       );
@@ -72,8 +72,9 @@ class DcPullRequestCommits implements Stream<DcRepository, DcPullRequestState> {
     // The earliest the server's clock can show as the list is asked for. A pull request updated
     // after that may be listed with its update or without it, as the order is unknown, but its
     // new updatedDate is later than this: capping the cursor here reads it again next sync.
-    const listedFrom = client.serverNow() - 999;
+    const listingStart = Date.now();
     const listed = await this.listed(client, repo, since);
+    const listedFrom = client.serverTime(listingStart).earliest;
     yield* sweepPullRequests({
       listed,
       updated: (pr) => pr.updatedDate,

@@ -35,6 +35,12 @@ export interface Answer {
   url: URL;
 }
 
+/** A server's clock at some instant, as far as its Date headers tell (see Requester.serverTime). */
+export interface ServerTime {
+  earliest: number;
+  latest: number;
+}
+
 /** What streams and probes request through: one stream's view of its deployment's client. */
 export interface Requester {
   /** GET with every rule of the layer; resolves with a 2xx answer, throws a ConnectorError otherwise. */
@@ -50,8 +56,12 @@ export interface Requester {
   ): Promise<{ page: Page<T>; envelope: E; url: URL }>;
   /** Parses and validates an answer already received (e.g. one that may be a 204). */
   parse<T>(answer: Answer, schema: z.ZodType<T>): T;
-  /** The latest the server's clock can show now (its Date header, truncated to the second, plus 999 ms; the local clock before any answer). */
-  serverNow(): number;
+  /**
+   * What the server's clock showed at a local instant (default: now), from the Date header of its
+   * latest answer: `earliest` (Date is truncated to the second) and `latest` (999 ms more). Before
+   * any answer, the local clock.
+   */
+  serverTime(localMs?: number): ServerTime;
   /** The requests sent through this requester (one stream's), retries included. */
   readonly stats: { requests: number };
   readonly signal: AbortSignal;
@@ -148,12 +158,10 @@ export class HttpClient {
     await this.transport.close();
   }
 
-  /**
-   * The latest the server's clock can show now: the Date header of its latest answer (truncated to
-   * the second, so plus 999 ms) and the time passed since; the local clock before any answer.
-   */
-  serverNow(): number {
-    return this.clock ? this.clock.server + 999 + (Date.now() - this.clock.local) : Date.now();
+  /** See Requester.serverTime. */
+  serverTime(localMs: number = Date.now()): ServerTime {
+    const earliest = this.clock ? this.clock.server + (localMs - this.clock.local) : localMs;
+    return { earliest, latest: this.clock ? earliest + 999 : localMs };
   }
 
   /** GET `target` for `scope`, retried by the outcome table; `accept` reads a 2xx body (throwing Malformed when it is not JSON). */
@@ -463,8 +471,8 @@ export class RequestScope implements Requester {
     );
   }
 
-  serverNow(): number {
-    return this.client.serverNow();
+  serverTime(localMs?: number): ServerTime {
+    return this.client.serverTime(localMs);
   }
 
   private shapeError(url: URL, what: string): ConnectorError {
