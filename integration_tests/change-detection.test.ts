@@ -50,7 +50,8 @@ const prIds = (r: InProcessRead) =>
 
 describe("change detection, recently_pushed", () => {
   it("reads only repositories pushed to since their last read, plus about 1 in K in rotation, and logs the staleness bound", async () => {
-    const s = (sim = await startSimulator());
+    sim = await startSimulator();
+    const s = sim;
     const all = s.cloud.repositories("acme");
     const first = await sync(s, recently(s), undefined);
     expect(first.repos).toEqual(new Set(all)); // first sync in this mode: everything
@@ -72,7 +73,8 @@ describe("change detection, recently_pushed", () => {
   });
 
   it("sees every change that moves no updated_on within K syncs, and every repository at least once in K", async () => {
-    const s = (sim = await startSimulator());
+    sim = await startSimulator();
+    const s = sim;
     let state: unknown = (await sync(s, recently(s), undefined)).states.get(CLOUD_STREAM);
     // Changes the repository's updated_on does not show.
     const opened = s.cloud.createPullRequest("acme", "docs-site", { commits: 2, pushedBefore: true });
@@ -92,7 +94,8 @@ describe("change detection, recently_pushed", () => {
   });
 
   it("keeps a repository whose turn came but whose read failed due, so the next sync reads it", async () => {
-    const s = (sim = await startSimulator());
+    sim = await startSimulator();
+    const s = sim;
     let state = (await sync(s, recently(s), undefined)).states.get(CLOUD_STREAM);
     // Find the sync in which some repository's turn comes, and fail that repository's read then.
     for (let i = 0; i < K; i++) {
@@ -123,7 +126,8 @@ describe("change detection, recently_pushed", () => {
 
 describe("change detection, every_repository (the default)", () => {
   it("reads every repository's pull requests each sync, so changes that move no updated_on are read at once", async () => {
-    const s = (sim = await startSimulator());
+    sim = await startSimulator();
+    const s = sim;
     const config = { cloud: cloudConfig(s) };
     const first = await sync(s, config, undefined);
     const opened = s.cloud.createPullRequest("acme", "docs-site", { commits: 2, pushedBefore: true });
@@ -137,7 +141,8 @@ describe("change detection, every_repository (the default)", () => {
 
 describe("a first sync longer than the budget", () => {
   it("logs every few minutes how many requests are left and how long they take at requests_per_hour", async () => {
-    const s = (sim = await startSimulator({ latencyMs: 15 }));
+    sim = await startSimulator({ latencyMs: 15 });
+    const s = sim;
     const config = { cloud: cloudConfig(s), requests_per_hour: 1_000_000, max_concurrency: 2 };
     const r = await readInProcess(config, [CLOUD_STREAM], new Map(), "incremental", {
       estimateIntervalMs: 100,

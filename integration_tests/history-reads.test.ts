@@ -137,3 +137,39 @@ describe.each(COMMIT_ORDERS)("%s order", (order) => {
     );
   });
 });
+
+describe("what the early stop costs", () => {
+  it("in date order, at most one page more than stopping at the first page older than start_date, and a few lookups", async () => {
+    const { repo } = histories["long-lived"];
+    const cap = 100;
+    const sim = await startSimulator({ dcGit: { repositories, order: "date" }, dcMaxLimit: cap });
+    sims.push(sim);
+    const listing = repo.log(repo.head("main")!, { order: "date" });
+    const times = listing.map((c) => c.committerMs).sort((a, b) => a - b);
+    for (const q of [0.5, 0.9, 0.99]) {
+      const floor = times[Math.floor(q * (times.length - 1))]!;
+      // The old rule: the first page all of whose commits are older than the floor ends the read.
+      let oldPages = Math.ceil(listing.length / cap);
+      for (let p = 0; p * cap < listing.length; p++) {
+        if (listing.slice(p * cap, (p + 1) * cap).every((c) => c.committerMs < floor)) {
+          oldPages = p + 1;
+          break;
+        }
+      }
+      sim.resetStats();
+      const r = await readInProcess(
+        {
+          data_center: dcConfig(sim, "basic", { repositories: ["GIT/long-lived"] }),
+          start_date: new Date(floor).toISOString().replace(".000Z", "Z"),
+        },
+        [DC_STREAM],
+      );
+      expect(r.code).toBe(0);
+      const routes = sim.requests().map((x) => x.route);
+      expect(routes.filter((x) => x === "dc.commits").length, `start_date at ${q}`).toBeLessThanOrEqual(
+        oldPages + 1,
+      );
+      expect(routes.filter((x) => x === "dc.commit").length, `start_date at ${q}`).toBeLessThanOrEqual(8);
+    }
+  });
+});

@@ -82,7 +82,11 @@ async function rounds(sim: Simulator, mode: string) {
     for (const c of changes) if (!readAt.has(c.key) && read.has(c.key)) readAt.set(c.key, n);
   }
   const syncsToRead: Record<string, number[]> = {};
-  for (const c of changes) (syncsToRead[c.kind] ??= []).push(readAt.get(c.key) ?? Number.POSITIVE_INFINITY);
+  for (const c of changes) {
+    const list = syncsToRead[c.kind] ?? [];
+    list.push(readAt.get(c.key) ?? Number.POSITIVE_INFINITY);
+    syncsToRead[c.kind] = list;
+  }
   return { quietSyncRequests, syncsToRead, requestsPerSync };
 }
 

@@ -1,6 +1,7 @@
 import { ConnectorError } from "../errors.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
+import { firstPage } from "../http/paginate.js";
 import type { DeploymentDefinition } from "../streams/definition.js";
 import { repoPath, repositoryPages } from "./api.js";
 import { Repository } from "./payloads.js";
@@ -41,7 +42,7 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
     try {
       repos = s.repositories
         ? await configured(client, s)
-        : ((await first(repositoryPages(client, ws, REPOS_TO_PROBE))) ?? []).map((r) => ({
+        : ((await firstPage(repositoryPages(client, ws, REPOS_TO_PROBE))) ?? []).map((r) => ({
             workspace: ws,
             slug: r.slug,
           }));
@@ -111,11 +112,4 @@ async function configured(client: Requester, s: CloudSettings): Promise<CloudRep
     }
   }
   return repos;
-}
-
-/** The first item of a paged generator; the rest is not requested. */
-export async function first<T>(pages: AsyncGenerator<T>): Promise<T | undefined> {
-  const r = await pages.next();
-  await pages.return(undefined);
-  return r.done ? undefined : r.value;
 }

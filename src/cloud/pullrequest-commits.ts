@@ -2,6 +2,7 @@ import { z } from "zod";
 import { schema } from "../generated/cloud_pullrequest_commits.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
+import { firstPage } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
@@ -9,7 +10,7 @@ import type { ErrorCase, PartitionEvent, ReadContext, RecordsEvent, Stream } fro
 import { compareInstants, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repository } from "./api.js";
 import { afterRead, decide, type GateState, GateTally } from "./change-detection.js";
-import { CLOUD, first } from "./deployment.js";
+import { CLOUD } from "./deployment.js";
 import { Instant, type PullRequestRef } from "./payloads.js";
 import type { CloudRepository, CloudSettings } from "./settings.js";
 
@@ -218,7 +219,7 @@ export const CLOUD_PULLREQUEST_COMMITS: StreamDefinition<"cloud"> = {
     for (const repo of repos) {
       let prs: PullRequestRef[];
       try {
-        prs = ((await first(pullRequestPages(client, repo, { pagelen: 10 }))) ?? []).filter(
+        prs = ((await firstPage(pullRequestPages(client, repo, { pagelen: 10 }))) ?? []).filter(
           (pr) => pr.state === undefined || (s.pullRequestStates as string[]).includes(pr.state),
         );
       } catch (err) {
@@ -226,7 +227,7 @@ export const CLOUD_PULLREQUEST_COMMITS: StreamDefinition<"cloud"> = {
       }
       for (const pr of prs.slice(0, 3)) {
         try {
-          await first(pullRequestCommitPages(client, repo, pr.id, 1));
+          await firstPage(pullRequestCommitPages(client, repo, pr.id, 1));
           return undefined;
         } catch (err) {
           if (err instanceof HttpError && err.status === 404) continue; // that pull request's commits are gone; try another

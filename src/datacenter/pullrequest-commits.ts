@@ -2,6 +2,7 @@ import { z } from "zod";
 import { schema } from "../generated/dc_pullrequest_commits.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
+import { firstPage } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
@@ -84,6 +85,7 @@ class DcPullRequestCommits implements Stream<DcRepository, DcPullRequestState> {
       cursor: fromStart ? undefined : cursor,
       now: listedFrom,
       concurrency: ctx.concurrency,
+      readers: ctx.readers,
       read: (pr) => this.commitsOf(client, repo, pr, ctx),
       state: (c) =>
         c === undefined ? (cursor === undefined ? {} : { updated_date: cursor }) : { updated_date: c },
@@ -181,7 +183,7 @@ async function hasReadablePullRequest(
   const name = `${repo.project}/${repo.slug}`;
   let candidates: number[];
   try {
-    const listed = await first(pullRequestPages(client, repo, "ALL", 10));
+    const listed = await firstPage(pullRequestPages(client, repo, "ALL", 10));
     const wanted = new Set<string>(s.pullRequestStates);
     candidates = (listed?.page.items() ?? [])
       .filter((pr) => pr.state === undefined || wanted.has(pr.state))
@@ -191,7 +193,7 @@ async function hasReadablePullRequest(
   }
   for (const id of candidates.slice(0, 3)) {
     try {
-      const commits = await first(pullRequestCommitPages(client, repo, id, 1));
+      const commits = await firstPage(pullRequestCommitPages(client, repo, id, 1));
       if ((commits?.page.count ?? 0) > 0) return true;
     } catch (err) {
       if (isNoSuchCommit(err) || isNoSuchPullRequest(err)) continue; // gone since: try another
@@ -199,12 +201,6 @@ async function hasReadablePullRequest(
     }
   }
   return false;
-}
-
-async function first<T>(pages: AsyncGenerator<T>): Promise<T | undefined> {
-  const r = await pages.next();
-  await pages.return(undefined);
-  return r.done ? undefined : r.value;
 }
 
 function explain(err: unknown, action: string, s: DcSettings): unknown {

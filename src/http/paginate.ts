@@ -160,3 +160,10 @@ function itemBytes(page: Page<unknown>, i: number): Buffer {
   const r = page.records({}, i, i + 1);
   return r.bytes.subarray(r.spans[0]!, r.spans[1]!);
 }
+
+/** The first page of a listing; the rest is not requested (check looks at a sample). */
+export async function firstPage<T>(pages: AsyncGenerator<T>): Promise<T | undefined> {
+  const r = await pages.next();
+  await pages.return(undefined);
+  return r.done ? undefined : r.value;
+}

@@ -312,6 +312,7 @@ class BranchReader<T> {
         first ?? (await this.server.page({ since: plan.since, until: head?.id ?? plan.until, start }));
       first = undefined;
       progress.check(at.page);
+      let keptOnPage = 0;
       for (const { items, records } of at.page.batches(context)) {
         const commits = items.map((it) => this.server.commit(it));
         if (!head && commits[0]) head = { id: commits[0].id, timestamp: commits[0].committedMs };
@@ -321,9 +322,13 @@ class BranchReader<T> {
         }
         const kept =
           floor === undefined ? records : keepRecords(records, (i) => commits[i]!.committedMs >= floor);
+        keptOnPage += batchSize(kept);
         if (batchSize(kept) > 0) yield { kind: "records", batch: kept };
       }
       if (!head) return; // nothing reachable: leave the state as it was
+      // Past the floor, a few frontier commits (old branches merged late) may be all that keeps
+      // the walk going: learning their dates costs a request each, listing down to them pages.
+      if (frontier && floor !== undefined && keptOnPage === 0) await this.lookUp(frontier, floor);
       start = at.next;
       more = start !== undefined && !(frontier && floor !== undefined && frontier.mayStop(floor));
       if (more && at.page.count > 0)
