@@ -5,7 +5,9 @@ import { ConnectorError } from "../errors.js";
  * Writes newline-terminated lines to a stream in chunks, honouring backpressure: callers await
  * `write` and are held while the consumer (the Airbyte platform, a pipe, a file) is slow, so
  * memory stays flat whatever the read speed. Lines are queued as byte pieces (records arrive as
- * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written.
+ * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written: one
+ * buffer, reused once the stream is done with it, so that writing allocates nothing per chunk
+ * (as many bytes as the output would otherwise be allocated and collected again).
  * Lines from concurrent callers never interleave because each is queued whole, synchronously.
  * Once the stream fails (its reader went away: EPIPE) every write rejects with a `cancelled`
  * error that says so: the run was stopped from outside, it is not the connector's fault.
@@ -15,6 +17,8 @@ export class LineWriter {
   private size = 0;
   private pending: Promise<void> = Promise.resolve();
   private failed: Error | undefined;
+  /** The chunk buffer, free whenever `pending` has settled (each write waits for its callback). */
+  private scratch: Buffer | undefined;
 
   constructor(
     private readonly out: Writable,
@@ -42,30 +46,47 @@ export class LineWriter {
   /** Hands everything queued to the stream and waits until the stream can take more. */
   flush(): Promise<void> {
     if (this.size > 0) {
-      const chunk = Buffer.concat(this.pieces, this.size);
+      const pieces = this.pieces;
+      const size = this.size;
       this.pieces = [];
       this.size = 0;
-      this.pending = this.pending.then(() => this.push(chunk));
+      this.pending = this.pending.then(() => this.push(this.copy(pieces, size)));
     }
     return this.pending;
   }
 
+  /** The pieces in one buffer: the reused one, unless they are too large to keep a buffer that big. */
+  private copy(pieces: Buffer[], size: number): Buffer {
+    if (size > MAX_REUSED) return Buffer.concat(pieces, size);
+    if (!this.scratch || this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.chunkBytes));
+    let at = 0;
+    for (const p of pieces) at += p.copy(this.scratch, at);
+    return this.scratch.subarray(0, size);
+  }
+
+  /** Writes a chunk; resolves once the stream is done with it (its buffer may then be reused) and can take more. */
   private push(chunk: Buffer): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise((resolve, reject) => {
+      let written = false;
+      let drained = true;
+      const settle = () => {
+        if (written && drained) resolve();
+      };
       const ok = this.out.write(chunk, (err) => {
         if (err) reject(outputClosed(err));
+        written = true;
+        settle();
       });
-      if (ok) {
-        resolve();
-        return;
-      }
+      if (ok) return;
+      drained = false;
       const done = (err?: Error) => {
         this.out.off("drain", onDrain);
         this.out.off("close", onClose);
         this.out.off("error", done);
         if (err) reject(outputClosed(err));
-        else resolve();
+        drained = true;
+        settle();
       };
       const onDrain = () => done();
       const onClose = () => done(new Error("stream closed"));
@@ -75,6 +96,9 @@ export class LineWriter {
     });
   }
 }
+
+/** Chunks larger than this get a buffer of their own rather than growing the reused one for good. */
+const MAX_REUSED = 4 * 1024 * 1024;
 
 /** What a failed write of the output means: nothing more can be written, by nobody's fault here. */
 export function outputClosed(err: Error): ConnectorError {
