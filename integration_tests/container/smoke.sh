@@ -83,10 +83,10 @@ for _ in $(seq 1 300); do
 done
 [ -s "$TMP/sim.out" ] || { cat "$TMP/sim.err" >&2; fail "simulator printed nothing within 60 s"; }
 
-# Config and catalog, in a directory the container's user (node, uid 1000) can read.
+# The config, in a directory the container's user (node, uid 1000) can read.
 DATA="$TMP/data"
 mkdir -p "$DATA"
-node - "$TMP/sim.out" "$DATA" "$CLOUD_REPO" <<'EOF' || fail "could not write config/catalog for the simulator"
+node - "$TMP/sim.out" "$DATA" "$CLOUD_REPO" <<'EOF' || fail "could not write the config for the simulator"
 const fs = require("node:fs");
 const [simOut, dir, cloudRepo] = process.argv.slice(2);
 const sim = JSON.parse(fs.readFileSync(simOut, "utf8").split("\n")[0]);
@@ -120,28 +120,15 @@ const get = async (path) => {
       projects: [best.key],
     },
   };
-  const stream = (name) => ({
-    stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh", "incremental"] },
-    sync_mode: "full_refresh",
-    destination_sync_mode: "overwrite",
-  });
-  const catalog = {
-    streams: [
-      stream("cloud_pullrequest_commits"),
-      stream("dc_default_branch_commits"),
-      stream("dc_pullrequest_commits"),
-    ],
-  };
   fs.writeFileSync(`${dir}/config.json`, JSON.stringify(config, null, 2));
-  fs.writeFileSync(`${dir}/catalog.json`, JSON.stringify(catalog, null, 2));
 })().catch((e) => {
   console.error(`  ${e.message}`);
   process.exit(1);
 });
 EOF
 chmod 755 "$TMP" "$DATA"
-chmod 644 "$DATA/config.json" "$DATA/catalog.json"
-ok "simulator up, config and catalog written"
+chmod 644 "$DATA/config.json"
+ok "simulator up, config written"
 
 run_image() { podman run --rm --network host -v "$DATA:/data:ro" "$IMAGE" "$@"; }
 
@@ -168,7 +155,31 @@ EOF
 ok "check: one CONNECTION_STATUS SUCCEEDED"
 
 # ---------------------------------------------------------------------------------------------
-# 4. read: exit 0, RECORDs for every stream, each stream's last status COMPLETE.
+# 4. discover: the catalog of every stream the image has (its registry), all selected for the read.
+t "podman run $IMAGE discover --config /data/config.json"
+run_image discover --config /data/config.json >"$TMP/discover.out" 2>"$TMP/discover.err" || {
+  cat "$TMP/discover.err" >&2
+  fail "discover"
+}
+node - "$TMP/discover.out" "$DATA/catalog.json" <<'EOF' || fail "discover did not print one CATALOG with streams"
+const fs = require("node:fs");
+const [file, out] = process.argv.slice(2);
+const msgs = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+const catalogs = msgs.filter((m) => m.type === "CATALOG");
+if (catalogs.length !== 1 || catalogs[0].catalog.streams.length === 0) process.exit(1);
+const streams = catalogs[0].catalog.streams.map((stream) => ({
+  stream,
+  sync_mode: "full_refresh",
+  destination_sync_mode: "overwrite",
+}));
+console.error(`  streams: ${streams.map((s) => s.stream.name).join(", ")}`);
+fs.writeFileSync(out, JSON.stringify({ streams }, null, 2));
+EOF
+chmod 644 "$DATA/catalog.json"
+ok "discover: one CATALOG, every stream selected"
+
+# ---------------------------------------------------------------------------------------------
+# 5. read: exit 0, RECORDs for every stream, each stream's last status COMPLETE.
 t "podman run $IMAGE read --config /data/config.json --catalog /data/catalog.json"
 start=$(date +%s)
 set +e
@@ -178,11 +189,12 @@ rc=$?
 set -e
 t "read exited $rc after $(($(date +%s) - start)) s; $(wc -l <"$TMP/read.out") lines on stdout"
 [ -s "$TMP/read.err" ] && sed 's/^/  stderr: /' "$TMP/read.err" | tail -20 >&2
-node - "$TMP/read.out" "$rc" <<'EOF' || fail "read (see above)"
-const [file, rc] = process.argv.slice(2);
-const lines = require("node:fs").readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
+node - "$TMP/read.out" "$rc" "$DATA/catalog.json" <<'EOF' || fail "read (see above)"
+const fs = require("node:fs");
+const [file, rc, catalogFile] = process.argv.slice(2);
+const lines = fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
 const problems = [];
-const streams = ["cloud_pullrequest_commits", "dc_default_branch_commits", "dc_pullrequest_commits"];
+const streams = JSON.parse(fs.readFileSync(catalogFile, "utf8")).streams.map((s) => s.stream.name);
 const records = Object.fromEntries(streams.map((s) => [s, 0]));
 const statuses = Object.fromEntries(streams.map((s) => [s, []]));
 let states = 0;
