@@ -24,6 +24,8 @@ export class ServedRepo {
   private commitOf = new Map<string, string | undefined>();
   private listings = new Map<string, GitCommit[]>();
   private readonly byId = new Map<string, GitCommit>();
+  /** Commits that branch heads name or listings showed since the repository last changed. */
+  private listedNow = new Set<string>();
 
   constructor(private readonly repo: GitRepo) {}
 
@@ -34,6 +36,8 @@ export class ServedRepo {
     this.headRef = readHead(this.repo.gitDir);
     this.commitOf = new Map();
     this.listings = new Map();
+    this.listedNow = new Set();
+    for (const [name, id] of this.refs) if (name.startsWith("refs/heads/")) this.listedNow.add(id);
   }
 
   /** No refs at all: what Bitbucket calls an empty repository. */
@@ -76,6 +80,8 @@ export class ServedRepo {
 
   /** The commit an id or tag names, if the repository holds it; one git process per version and name. */
   private peel(name: string): string | undefined {
+    // A commit a listing of this version showed, or a branch head, is there: no git process.
+    if (this.listedNow.has(name)) return name;
     if (!this.commitOf.has(name)) {
       const r = tryGit(this.repo.gitDir, [
         "rev-parse",
@@ -104,7 +110,10 @@ export class ServedRepo {
       ];
       if (since !== undefined) args.push(`^${since}`);
       commits = parseCommits(git(this.repo.gitDir, [...args, "--"]));
-      for (const c of commits) this.byId.set(c.id, c);
+      for (const c of commits) {
+        this.byId.set(c.id, c);
+        this.listedNow.add(c.id);
+      }
       this.listings.set(key, commits);
     }
     return commits;
