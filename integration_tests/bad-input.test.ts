@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { STREAMS } from "../src/streams/registry.js";
 import { type CliResult, errors, runCli, writeFiles } from "./helpers/cli.js";
 import { CLOUD_STREAM, catalog } from "./helpers/configs.js";
 
@@ -11,6 +12,14 @@ const cloud = {
   credentials: { auth_type: "access_token", access_token: "tok-secret-1234" },
 };
 const good = { cloud };
+/** Both deployments, so that every stream of the registry can be selected. */
+const everyDeployment = {
+  cloud,
+  data_center: {
+    url: "http://127.0.0.1:9/bitbucket",
+    credentials: { auth_type: "access_token", access_token: "dc-secret-1234" },
+  },
+};
 
 /** Asserts the clear-message contract: check → FAILED with exit 0; discover/read → a config_error TRACE and exit 2. */
 async function rejected(
@@ -172,20 +181,16 @@ describe("bad state", () => {
       [{ type: "STREAM", stream: {} }],
       /state message 0 is not an Airbyte state message/,
     ],
-    [
-      "a stream state of the wrong shape",
-      [
-        {
-          type: "STREAM",
-          stream: { stream_descriptor: { name: CLOUD_STREAM }, stream_state: { cursor: 1 } },
-        },
-      ],
-      /the state of stream cloud_pullrequest_commits is not of this connector's shape/,
-    ],
-  ])("read: %s", async (_, content, expected) => {
+    ...STREAMS.map(({ info: { name } }): [string, unknown, RegExp] => [
+      `a state of the wrong shape for ${name}`,
+      [{ type: "STREAM", stream: { stream_descriptor: { name }, stream_state: { cursor: 1 } } }],
+      new RegExp(`the state of stream ${name} is not of this connector's shape`),
+    ]),
+  ])("read: %s", async (what, content, expected) => {
+    const stream = STREAMS.find(({ info }) => what.endsWith(info.name))?.info.name ?? CLOUD_STREAM;
     const files = writeFiles({
-      "config.json": good,
-      "catalog.json": catalog([CLOUD_STREAM]),
+      "config.json": everyDeployment,
+      "catalog.json": catalog([stream]),
       "state.json": content,
     });
     const r = await runCli([
