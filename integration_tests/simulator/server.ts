@@ -3,6 +3,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { SimClock } from "./clock.js";
 import { CloudApi } from "./cloud/api.js";
+import { cloudBranchTruth, cloudBranchTruthCount } from "./cloud/branch-mutations.js";
 import { generateCloudWorld } from "./cloud/model.js";
 import { CloudMutator, cloudTruth, cloudTruthCount } from "./cloud/mutations.js";
 import { CloudRenderer } from "./cloud/render.js";
@@ -212,11 +213,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     clearFaults: () => faults.clear(),
     truth: () => ({
       cloud: cloudTruth(cloudWorld, cloudRender),
+      cloudBranch: cloudBranchTruth(cloudWorld),
       dc: dc.truth(),
       dcPullRequests: dc.pullRequestTruth(),
     }),
     truthCount: () => ({
       cloud: cloudTruthCount(cloudWorld),
+      cloudBranch: cloudBranchTruthCount(cloudWorld),
       dc: dc.truthCount(),
       dcPullRequests: dc.pullRequestTruthCount(),
     }),
