@@ -57,11 +57,24 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
 
   async page(o: { since?: string | undefined; until?: string | undefined; start?: PageStart | undefined }) {
     const { start } = o;
-    if (typeof start === "string")
-      return this.guard(() => branchCommitPage(this.client, this.repo, { next: start }));
+    if (typeof start === "string") return this.follow(start);
     const revision = await this.revision(o.until);
     const exclude = o.since === undefined ? undefined : [o.since];
     return this.guard(() => branchCommitPage(this.client, this.repo, { revision, exclude }));
+  }
+
+  /**
+   * A `next` link, maybe one a cut read stored. Its token is opaque and how long Bitbucket honours
+   * one is not documented: a 400 for it counts as an unknown commit, so that a resumed read starts
+   * again (readBranch) rather than fail on the same link every sync.
+   */
+  private async follow(next: string) {
+    try {
+      return await this.guard(() => branchCommitPage(this.client, this.repo, { next }));
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 400) this.unknown.add(err);
+      throw err;
+    }
   }
 
   /** A commit hash for the listing: `until` itself, a branch's head, or the main branch's head now. */
