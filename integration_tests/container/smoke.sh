@@ -128,6 +128,7 @@ const get = async (path) => {
   const catalog = {
     streams: [
       stream("cloud_pullrequest_commits"),
+      stream("cloud_default_branch_commits"),
       stream("dc_default_branch_commits"),
       stream("dc_pullrequest_commits"),
     ],
@@ -182,7 +183,12 @@ node - "$TMP/read.out" "$rc" <<'EOF' || fail "read (see above)"
 const [file, rc] = process.argv.slice(2);
 const lines = require("node:fs").readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
 const problems = [];
-const streams = ["cloud_pullrequest_commits", "dc_default_branch_commits", "dc_pullrequest_commits"];
+const streams = [
+  "cloud_pullrequest_commits",
+  "cloud_default_branch_commits",
+  "dc_default_branch_commits",
+  "dc_pullrequest_commits",
+];
 const records = Object.fromEntries(streams.map((s) => [s, 0]));
 const statuses = Object.fromEntries(streams.map((s) => [s, []]));
 let states = 0;
