@@ -37,6 +37,7 @@ export { BENCH_SCALE, SMALL_SCALE, scaleForTotals } from "./scale.js";
 export { startSimulator } from "./server.js";
 export type {
   CloudBranchTruthRecord,
+  CloudGitOptions,
   CloudMutations,
   CloudPullRequestSummary,
   CloudTruthRecord,

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { SimClock } from "./clock.js";
 import { CloudApi } from "./cloud/api.js";
 import { cloudBranchTruth, cloudBranchTruthCount } from "./cloud/branch-mutations.js";
+import { addGitRepositories } from "./cloud/git-branches.js";
 import { generateCloudWorld } from "./cloud/model.js";
 import { CloudMutator, cloudTruth, cloudTruthCount } from "./cloud/mutations.js";
 import { CloudRenderer } from "./cloud/render.js";
@@ -49,6 +50,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = new SimClock();
 
   const cloudWorld = generateCloudWorld(seed, scale.spec.cloud, scale.showcase);
+  if (opts.cloudGit) addGitRepositories(cloudWorld, opts.cloudGit);
   const dcMaxLimit = Math.max(1, opts.dcMaxLimit ?? 1000);
   const dc = makeDcDeployment(seed, opts, scale, clock, dcMaxLimit);
   const credentials = makeCredentials(seed, dc.world.projects[0]?.key ?? "");

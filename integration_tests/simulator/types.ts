@@ -61,6 +61,21 @@ export interface SimulatorOptions {
    * unchanged). `dcMaxLimit` is the page cap here too.
    */
   dcGit?: DcGitOptions;
+  /** Add Cloud repositories whose main branch (HEAD) and commits come from real git repositories. */
+  cloudGit?: CloudGitOptions;
+}
+
+/** Cloud repositories served from real git repositories, beside the synthetic ones. */
+export interface CloudGitOptions {
+  repositories: {
+    /** A workspace of its own (created when not a synthetic one), e.g. "git". */
+    workspace: string;
+    slug: string;
+    /** Not copied: moves on it show in the next response. The caller disposes of it. */
+    repo: GitRepo;
+  }[];
+  /** Order of `GET …/commits/{revision}` (default: `git rev-list`'s). */
+  order?: CommitOrder;
 }
 
 /** A repository of the git-backed Data Center mode. */

@@ -1,7 +1,7 @@
 import { hash32, hashString } from "../hash.js";
 import { intParam, jsonResponse, type RequestContext, type SimResponse } from "../http-types.js";
 import { parseFields, projectFields } from "./fields.js";
-import { type CloudRepository, type CloudWorld, historyOf } from "./model.js";
+import { branchSourceOf, type CloudRepository, type CloudWorld } from "./model.js";
 import type { CloudRenderer } from "./render.js";
 
 // The branch routes of Bitbucket Cloud, with what the API reference and recorded clients say of
@@ -35,7 +35,7 @@ export class CloudBranchApi {
     const pagelen = intParam(ctx.query, "pagelen", PAGELEN_DEFAULT);
     if (!Number.isInteger(pagelen) || pagelen < 1 || pagelen > PAGELEN_MAX)
       return error(400, "Invalid pagelen");
-    const history = historyOf(this.world, repo);
+    const history = branchSourceOf(this.world, repo);
     const includes = [...(revision === undefined ? [] : [revision]), ...ctx.query.getAll("include")];
     const excludes = ctx.query.getAll("exclude");
     const unknown = [...includes, ...excludes].filter((r) => history.resolve(r) === undefined);
@@ -62,7 +62,7 @@ export class CloudBranchApi {
 
   /** GET …/commit/{revision} */
   commit(ctx: RequestContext, repo: CloudRepository, revision: string): SimResponse {
-    const history = historyOf(this.world, repo);
+    const history = branchSourceOf(this.world, repo);
     const id = history.resolve(revision);
     const c = id === undefined ? undefined : history.get(id);
     if (!c) return error(404, "Commit not found", { shas: [revision] });
@@ -71,7 +71,7 @@ export class CloudBranchApi {
 
   /** GET …/refs/branches/{name} */
   branch(ctx: RequestContext, repo: CloudRepository, name: string): SimResponse {
-    const history = historyOf(this.world, repo);
+    const history = branchSourceOf(this.world, repo);
     const head = history.head(name);
     const c = head === undefined ? undefined : history.get(head);
     if (!c) return error(404, `Branch "${name}" not found`);

@@ -2,7 +2,7 @@ import type { SimClock } from "../clock.js";
 import { formatSeconds } from "../time-format.js";
 import type { CloudBranchTruthRecord } from "../types.js";
 import type { BranchHistory } from "./branches.js";
-import { type CloudRepository, type CloudWorld, findRepository, historyOf } from "./model.js";
+import { type CloudRepository, type CloudWorld, findRepository, historyOf, mainBranchOf } from "./model.js";
 
 // Moves of Cloud main branches, one call each, for incremental tests. Every move is a push: it
 // moves the simulated clock (new commits are dated after everything served) and the repository's
@@ -21,6 +21,7 @@ export class CloudBranchMutator {
   }
 
   private main(repo: CloudRepository): { h: BranchHistory; name: string; head: string } {
+    if (repo.git) throw new Error("simulator: move a git-backed repository with its GitRepo's moves");
     const h = historyOf(this.world, repo);
     const head = repo.mainbranch === null ? undefined : h.head(repo.mainbranch);
     if (repo.mainbranch === null || head === undefined)
@@ -37,6 +38,7 @@ export class CloudBranchMutator {
 
   push(workspace: string, slug: string, n: number): string[] {
     const repo = this.repo(workspace, slug);
+    if (repo.git) throw new Error("simulator: move a git-backed repository with its GitRepo's moves");
     const h = historyOf(this.world, repo);
     // The first push of an empty repository makes its branch the main branch.
     const name = repo.mainbranch ?? "main";
@@ -110,11 +112,13 @@ export class CloudBranchMutator {
 
   mainBranch(workspace: string, slug: string): { name: string | null; hashes: string[] } {
     const repo = this.repo(workspace, slug);
-    return { name: repo.mainbranch, hashes: mainCommits(this.world, repo).map((c) => c.hash) };
+    return { name: mainBranchOf(repo), hashes: mainCommits(this.world, repo).map((c) => c.hash) };
   }
 }
 
-function mainCommits(world: CloudWorld, repo: CloudRepository) {
+/** What the main branch reaches; for a git-backed repository, straight from git (uncached). */
+function mainCommits(world: CloudWorld, repo: CloudRepository): { hash: string; dateMs: number }[] {
+  if (repo.git) return repo.git.repo.reachable().map((c) => ({ hash: c.id, dateMs: c.committerTimestamp }));
   if (repo.mainbranch === null) return [];
   const h = historyOf(world, repo);
   const head = h.head(repo.mainbranch);
@@ -130,7 +134,7 @@ export function cloudBranchTruth(world: CloudWorld): CloudBranchTruthRecord[] {
         out.push({
           workspace: ws.slug,
           repo_slug: repo.slug,
-          branch: repo.mainbranch ?? "",
+          branch: mainBranchOf(repo) ?? "",
           hash: c.hash,
           date: formatSeconds(c.dateMs),
         });

@@ -17,7 +17,16 @@ export interface BranchCommit {
 
 const FULL_HASH = /^[0-9a-f]{40}$/;
 
-export class BranchHistory {
+/** What the branch routes read: the synthetic BranchHistory, or a git repository (git-branches.ts). */
+export interface BranchSource {
+  head(branch: string): string | undefined;
+  branchNames(): string[];
+  get(hash: string): BranchCommit | undefined;
+  resolve(rev: string): string | undefined;
+  log(include: readonly string[], exclude: readonly string[]): BranchCommit[];
+}
+
+export class BranchHistory implements BranchSource {
   private readonly commits = new Map<string, BranchCommit>();
   private readonly refs = new Map<string, string>();
   private serial = 0;

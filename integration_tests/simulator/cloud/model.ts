@@ -2,7 +2,8 @@ import { SIM_EPOCH_MS } from "../clock.js";
 import { hash32, hashString, Rng, uuidOf } from "../hash.js";
 import { generatedRepoSlug, makePeople, type Person, type UnmappedPerson } from "../names.js";
 import type { PrState, ScaleSpec } from "../types.js";
-import { BranchHistory, seedBranch } from "./branches.js";
+import { BranchHistory, type BranchSource, seedBranch } from "./branches.js";
+import type { GitBranchSource } from "./git-branches.js";
 
 // The Cloud world: workspaces, repositories and pull requests are materialised (they are few);
 // commits are not: a commit is (repository number, pull request id, index) and everything about it
@@ -46,6 +47,8 @@ export interface CloudRepository {
   seededBranchCommits: number;
   /** The main branch's history and other branches, built when first asked for (historyOf). */
   history?: BranchHistory;
+  /** A repository of the git-backed mode (`cloudGit`): branches and commits come from git. */
+  git?: GitBranchSource;
   language: string;
   description: string;
   sizeBytes: number;
@@ -293,6 +296,16 @@ export function historyOf(world: CloudWorld, repo: CloudRepository): BranchHisto
     repo.history = h;
   }
   return repo.history;
+}
+
+/** Where the branch routes read a repository's branches and commits. */
+export function branchSourceOf(world: CloudWorld, repo: CloudRepository): BranchSource {
+  return repo.git ?? historyOf(world, repo);
+}
+
+/** The main branch's name as the API shows it (null: an empty repository). */
+export function mainBranchOf(repo: CloudRepository): string | null {
+  return repo.git ? repo.git.mainBranch() : repo.mainbranch;
 }
 
 export function findRepository(

@@ -4,7 +4,7 @@ import { escapeHtml } from "../html.js";
 import { commitMessage, featureBranchName, type Person, pullRequestTitle } from "../names.js";
 import { formatMicros, formatSeconds } from "../time-format.js";
 import type { BranchCommit } from "./branches.js";
-import type { CloudPullRequest, CloudRepository, CloudWorld } from "./model.js";
+import { type CloudPullRequest, type CloudRepository, type CloudWorld, mainBranchOf } from "./model.js";
 
 // JSON shapes of Bitbucket Cloud objects, modelled on recorded responses (repository page,
 // pull-request page, PR commits page). Links point at the simulator's own origin.
@@ -158,7 +158,7 @@ export class CloudRenderer {
       language: repo.language,
       uuid: repo.uuid,
       // null until the first push, as Bitbucket answers for an empty repository.
-      mainbranch: repo.mainbranch === null ? null : { name: repo.mainbranch, type: "branch" },
+      mainbranch: mainBranchOf(repo) === null ? null : { name: mainBranchOf(repo), type: "branch" },
       override_settings: { default_merge_strategy: true, branching_model: true },
       parent: null,
       enforced_signed_commits: null,
