@@ -201,6 +201,9 @@ function minimumRequests(sim: Simulator): { cloud: number; dc: number } {
     const prs = sim.cloud.pullRequests("acme", slug);
     cloud += pages(prs.length, 50);
     for (const pr of prs) cloud += pr.commitsStatus === 404 ? 1 : pages(pr.commits, 100);
+    // Main branch: mainbranch and its head (one request each), then its commit pages.
+    const main = sim.cloud.mainBranch("acme", slug);
+    cloud += 1 + (main.name === null ? 0 : 1 + pages(main.hashes.length, 100));
   }
   const dcRepos = sim.dc.repositories();
   const projects = new Map<string, number>();
@@ -245,7 +248,10 @@ async function pass(
   const config = { cloud: cloudConfig(sim), data_center: dcConfig(sim), max_concurrency: concurrency };
   const truth = sim.truthCount();
   results.dcPullRequestCommits = truth.dcPullRequests;
-  const keepEvery = Math.max(1, Math.floor((truth.cloud + truth.dc + truth.dcPullRequests) / SAMPLE));
+  const keepEvery = Math.max(
+    1,
+    Math.floor((truth.cloud + truth.cloudBranch + truth.dc + truth.dcPullRequests) / SAMPLE),
+  );
   const r = await read(config, state, keepEvery);
   const requests = { ...sim.stats().byRoute, total: sim.stats().total } as Record<string, number>;
   process.stderr.write(
@@ -374,6 +380,10 @@ if (passes.has("incremental") && throughput && state) {
     [
       "Cloud requests",
       `${by["cloud.repositories"]} repository listing + ${by["cloud.pullrequests"]} pull-request lists for ${cloudRepos} repositories, ${by["cloud.pullrequest_commits"]} pull-request commit requests`,
+    ],
+    [
+      "Cloud main-branch requests",
+      `${by["cloud.repository"]} mainbranch + ${by["cloud.branch"]} head lookups, ${by["cloud.commits"]} commits requests for ${cloudRepos} repositories`,
     ],
     [
       "Data Center requests",

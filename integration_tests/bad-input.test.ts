@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STREAMS } from "../src/streams/registry.js";
 import { type CliResult, errors, runCli, writeFiles } from "./helpers/cli.js";
-import { CLOUD_STREAM, catalog } from "./helpers/configs.js";
+import { CLOUD_BRANCH_STREAM, CLOUD_STREAM, catalog, cloudConfig } from "./helpers/configs.js";
+import { readInProcess } from "./helpers/in-process.js";
+import { startSimulator } from "./simulator/index.js";
 
 const cloud = {
   workspace: "acme",
@@ -135,7 +137,7 @@ describe("bad catalog", () => {
     [
       "naming an unknown stream",
       catalog(["cloud_pull_requests"]),
-      /names stream "cloud_pull_requests", which this connector does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
+      /names stream "cloud_pull_requests", which this connector does not have \(it has cloud_pullrequest_commits, cloud_default_branch_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
     ],
     [
       "selecting a stream whose deployment is not configured",
@@ -206,6 +208,30 @@ describe("bad state", () => {
     const [error] = errors(r.messages);
     expect(error).toMatchObject({ failure_type: "config_error" });
     expect(error!.message).toMatch(expected);
+  });
+
+  it("read: a malformed main-branch state entry reads that repository in full, with a warning", async () => {
+    const sim = await startSimulator();
+    try {
+      const config = { cloud: cloudConfig(sim, "access_token", { repositories: ["api-gateway"] }) };
+      const want = sim.cloud.mainBranch("acme", "api-gateway").hashes.sort();
+      for (const entry of [
+        { commit_id: "HEAD~1", committer_timestamp: 1 },
+        { commit_id: "a".repeat(40) },
+        { pending: { start: "https://x/next", branch: "main" } },
+      ]) {
+        const state = { partitions: { "acme/api-gateway": entry } };
+        const r = await readInProcess(config, [CLOUD_BRANCH_STREAM], new Map([[CLOUD_BRANCH_STREAM, state]]));
+        expect(r.code).toBe(0);
+        expect(r.logs.some((l) => l.message.includes("the state of acme/api-gateway is malformed"))).toBe(
+          true,
+        );
+        const got = (r.records.get(CLOUD_BRANCH_STREAM) ?? []).map((c) => String(c.hash));
+        expect(got.sort()).toEqual(want);
+      }
+    } finally {
+      await sim.close();
+    }
   });
 
   it("read: a missing state file", async () => {

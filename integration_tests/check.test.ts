@@ -98,6 +98,23 @@ describe("check", () => {
     expect(empty.message).toMatch(/^no_resources: Bitbucket Cloud: workspace "empty-ws" has no repository/);
   });
 
+  it("succeeds for repositories with commits but no pull requests: the main-branch stream has something to read", async () => {
+    expect(sim.cloud.pullRequests("acme", "legacy-monolith")).toEqual([]);
+    const r = await check({ cloud: cloudConfig(sim, "access_token", { repositories: ["legacy-monolith"] }) });
+    expect(r.message).toBe("");
+    expect(r.status).toBe("SUCCEEDED");
+  });
+
+  it("says no_resources for an empty repository without pull requests, with each stream's reason", async () => {
+    const r = await check({
+      cloud: cloudConfig(sim, "access_token", { workspace: "other-ws", repositories: ["scratch"] }),
+    });
+    expect(r.status).toBe("FAILED");
+    expect(r.message).toMatch(
+      /^no_resources: .*cloud_pullrequest_commits: .*cloud_default_branch_commits: .*empty/,
+    );
+  });
+
   it("reports bad Data Center credentials and a user who may not read", async () => {
     const bad = await check({
       data_center: dcConfig(sim, "basic", {

@@ -5,8 +5,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { errors, logs, type Message, records, runCli, runRead, statuses, writeFiles } from "./helpers/cli.js";
 import {
   BOTH,
+  CLOUD_BRANCH_STREAM,
   CLOUD_STREAM,
   catalog,
+  cloudBranchKey,
   cloudConfig,
   cloudKey,
   DC_PR_STREAM,
@@ -45,9 +47,13 @@ function expectEverything(s: Simulator, ms: Message[]): void {
   expect(new Set(dc)).toEqual(new Set(truth.dc.map(dcKey)));
   const prs = records(ms, DC_PR_STREAM).map(dcPrKey);
   expect(new Set(prs)).toEqual(new Set(truth.dcPullRequests.map(dcPrKey)));
+  const branch = records(ms, CLOUD_BRANCH_STREAM).map(cloudBranchKey);
+  expect(new Set(branch)).toEqual(
+    new Set(truth.cloudBranch.filter((c) => c.workspace === "acme").map(cloudBranchKey)),
+  );
 }
 
-const EVERY = [...BOTH, DC_PR_STREAM];
+const EVERY = [...BOTH, DC_PR_STREAM, CLOUD_BRANCH_STREAM];
 
 describe("faults", () => {
   it("finishes a full read of every stream through 429s, 503s, 555s, resets, truncated bodies and a hung request", async () => {
@@ -59,6 +65,11 @@ describe("faults", () => {
       { route: "cloud.pullrequest_commits", kind: "reset", times: 2 },
       { route: "cloud.pullrequest_commits", kind: "truncate", times: 2 },
       { route: "cloud.pullrequest_commits", kind: "555" },
+      { route: "cloud.repository", kind: "503" },
+      { route: "cloud.branch", kind: "reset" },
+      { route: "cloud.commits", kind: "truncate", times: 2 },
+      { route: "cloud.commits", kind: "429" },
+      { route: "cloud.commits", kind: "hang" },
       { route: "dc.projects", kind: "502" },
       { route: "dc.repos", kind: "429-retry-after-date", retryAfterSeconds: 1 },
       { route: "dc.commits", kind: "truncate", times: 2 },
@@ -102,6 +113,7 @@ describe("faults", () => {
     expect(r.code).toBe(1);
     expect(statuses(r.messages, DC_STREAM).at(-1)).toBe("INCOMPLETE");
     expect(statuses(r.messages, CLOUD_STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
+    expect(statuses(r.messages, CLOUD_BRANCH_STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
     // The other stream of the same deployment, on the same client, is not affected.
     expect(statuses(r.messages, DC_PR_STREAM)).toEqual(["STARTED", "RUNNING", "COMPLETE"]);
     expect(records(r.messages, DC_PR_STREAM).length).toBe(sim.truth().dcPullRequests.length);
@@ -181,6 +193,29 @@ describe("faults", () => {
     // 72,000 per hour is one request every 50 ms, for the two streams together: a budget each
     // would take about half as long.
     expect(Date.now() - t0).toBeGreaterThanOrEqual((n - 1) * 50);
+  });
+  it("skips a listed repository deleted before its main branch is read, and ends a cloud stream whose commits keep failing", async () => {
+    const { sim, config } = await start();
+    // docs-site is gone (404 on the repository itself); checkout-web's commits never answer.
+    sim.injectFault({ route: "cloud.repository", repository: "acme/docs-site", kind: "404-gone", times: 5 });
+    sim.injectFault({
+      route: "cloud.commits",
+      repository: "acme/checkout-web",
+      kind: "503",
+      times: Number.POSITIVE_INFINITY,
+    });
+    const r = await runRead(config, catalog([CLOUD_BRANCH_STREAM]));
+    expect(r.code).toBe(1);
+    const got = new Set(records(r.messages, CLOUD_BRANCH_STREAM).map(cloudBranchKey));
+    const want = sim.truth().cloudBranch.filter((c) => c.workspace === "acme");
+    for (const t of want)
+      expect(got.has(cloudBranchKey(t))).toBe(t.repo_slug !== "docs-site" && t.repo_slug !== "checkout-web");
+    expect(logs(r.messages, "WARN").join("\n")).toMatch(/acme\/docs-site.*(deleted|gone)/);
+    const [error] = errors(r.messages);
+    expect(error).toMatchObject({
+      failure_type: "transient_error",
+      stream_descriptor: { name: CLOUD_BRANCH_STREAM },
+    });
   });
 });
 

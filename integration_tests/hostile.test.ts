@@ -14,8 +14,10 @@ import {
 } from "./helpers/cli.js";
 import {
   BOTH,
+  CLOUD_BRANCH_STREAM,
   CLOUD_STREAM,
   catalog,
+  cloudBranchKey,
   cloudConfig,
   cloudKey,
   DC_STREAM,
@@ -117,6 +119,55 @@ function expectPartitionsFailed(ms: Message[], stream: string, failed: string[])
   const counts = recordCountsPerState(ms, stream);
   expect(counts.exact).toBe(true);
 }
+
+describe("one fault stays one fault: Cloud main branches", () => {
+  it("a reset, a truncated body, a 5xx, an invalid commit and endless pages fail their repository only; the next sync reads those whole", async () => {
+    const s = await start();
+    const faults: Record<string, Json> = {
+      "acme/billing-service": { kind: "reset" },
+      "acme/checkout-web": { kind: "truncate" },
+      "acme/design-system": { kind: "503" },
+      "acme/docs-site": { kind: "corrupt-value", field: "hash", value: 42 },
+      "acme/data-pipeline": { kind: "endless-pages" },
+    };
+    for (const [repository, f] of Object.entries(faults))
+      s.injectFault({
+        ...f,
+        kind: f.kind as "503",
+        route: "cloud.commits",
+        repository,
+        times: Number.POSITIVE_INFINITY,
+      });
+    const cfg = { cloud: cloudConfig(s), retry: FAST_RETRY, request_timeout_seconds: 1 };
+    const first = await runRead(cfg, catalog([CLOUD_BRANCH_STREAM]));
+    expect(first.code).toBe(1);
+    const failed = Object.keys(faults);
+    expectPartitionsFailed(first.messages, CLOUD_BRANCH_STREAM, failed);
+    const truth = s.truth().cloudBranch.filter((t) => t.workspace === "acme");
+    const isFailed = (t: { repo_slug?: unknown }) => failed.includes(`acme/${String(t.repo_slug)}`);
+    const got = records(first.messages, CLOUD_BRANCH_STREAM);
+    // The healthy repositories whole; of the failed ones, at most what their first pages held.
+    expect(new Set(got.filter((r) => !isFailed(r)).map(cloudBranchKey))).toEqual(
+      new Set(truth.filter((t) => !isFailed(t)).map(cloudBranchKey)),
+    );
+    const entries = finalEntries(first.messages, CLOUD_BRANCH_STREAM);
+    for (const key of failed.filter((k) => k !== "acme/data-pipeline"))
+      expect(entries[key], key).toBeUndefined();
+
+    // The server mends its ways: the failed repositories are read, the healthy ones not again; a
+    // stored next link the server refuses (data-pipeline's) starts that repository over.
+    s.clearFaults();
+    const second = await runRead(cfg, catalog([CLOUD_BRANCH_STREAM]), { state: lastStates(first.messages) });
+    expect(second.code).toBe(0);
+    const again = records(second.messages, CLOUD_BRANCH_STREAM);
+    expect(again.every(isFailed)).toBe(true);
+    expect(logs(second.messages, "WARN").join("\n")).toContain(
+      "acme/data-pipeline: the interrupted read cannot resume",
+    );
+    const union = new Set([...got, ...again].map(cloudBranchKey));
+    expect(union).toEqual(new Set(truth.map(cloudBranchKey)));
+  });
+});
 
 describe("one fault stays one fault", () => {
   it("row 1: a request slower than the timeout, a reset, a bad body, a 5xx and an invalid payload fail their repository only; the rest is read and the failed ones keep their checkpoints", async () => {

@@ -11,7 +11,9 @@ import {
 } from "../test/singer/messages.js";
 import { type CliResult, runCli, transcript, writeFiles } from "./helpers/cli.js";
 import {
+  CLOUD_BRANCH_STREAM,
   CLOUD_STREAM,
+  cloudBranchKey,
   cloudConfig,
   cloudKey,
   DC_PR_STREAM,
@@ -79,14 +81,23 @@ const lastBookmarks = (ms: SingerMessage[]) => singerStates(ms).at(-1)!.value;
 describe("tap-bitbucket-commits --discover", () => {
   it("prints a Singer catalog of the configured streams: keys and replication key in the schema, metadata per field", async () => {
     const catalog = await discover(both());
-    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]);
+    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([
+      CLOUD_STREAM,
+      CLOUD_BRANCH_STREAM,
+      DC_STREAM,
+      DC_PR_STREAM,
+    ]);
     for (const s of catalog.streams) expectCatalogEntry(s);
-    expect(catalog.streams[2]).toMatchObject({
+    expect(catalog.streams[1]).toMatchObject({
+      key_properties: ["workspace", "repo_slug", "hash"],
+      replication_key: "date",
+    });
+    expect(catalog.streams[3]).toMatchObject({
       key_properties: ["project_key", "repo_slug", "pull_request_id", "id"],
       replication_key: "pull_request_updated_date",
     });
     const cloudOnly = await discover({ cloud: cloudConfig(sim) });
-    expect(cloudOnly.streams.map((s) => s.stream)).toEqual([CLOUD_STREAM]);
+    expect(cloudOnly.streams.map((s) => s.stream)).toEqual([CLOUD_STREAM, CLOUD_BRANCH_STREAM]);
   });
 });
 
@@ -125,9 +136,16 @@ describe("tap-bitbucket-commits sync", () => {
     const dcPr = singerRecords(ms, DC_PR_STREAM).map(dcPrKey);
     expect(dcPr.length).toBe(new Set(dcPr).size);
     expect(new Set(dcPr)).toEqual(new Set(truth.dcPullRequests.map(dcPrKey)));
+    const branch = singerRecords(ms, CLOUD_BRANCH_STREAM).map(cloudBranchKey);
+    expect(branch.length).toBe(new Set(branch).size);
+    expect(new Set(branch)).toEqual(
+      new Set(truth.cloudBranch.filter((c) => c.workspace === "acme").map(cloudBranchKey)),
+    );
 
     const bookmarks = lastBookmarks(ms).bookmarks;
-    expect(Object.keys(bookmarks).sort()).toEqual([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]);
+    expect(Object.keys(bookmarks).sort()).toEqual(
+      [CLOUD_STREAM, CLOUD_BRANCH_STREAM, DC_STREAM, DC_PR_STREAM].sort(),
+    );
     expect(Object.keys(bookmarks[DC_STREAM].partitions).length).toBe(sim.dc.repositories().length);
     // Every STATE carries every stream read so far.
     for (const st of singerStates(ms))
@@ -138,6 +156,7 @@ describe("tap-bitbucket-commits sync", () => {
     expect(lines).toContain(`INFO ${CLOUD_STREAM}: complete, ${cloud.length} records`);
     expect(lines).toContain(`INFO ${DC_STREAM}: complete, ${dc.length} records`);
     expect(lines).toContain(`INFO ${DC_PR_STREAM}: complete, ${dcPr.length} records`);
+    expect(lines).toContain(`INFO ${CLOUD_BRANCH_STREAM}: complete, ${branch.length} records`);
   });
 
   it("leaves out the fields Meltano's select rules deselect, top-level and nested, from SCHEMA and RECORDs; keys and cursor stay", async () => {
@@ -244,11 +263,9 @@ describe("tap-bitbucket-commits sync", () => {
     expect(r.stderr).toMatch(
       new RegExp(`^ERROR ${CLOUD_STREAM}: incomplete after 0 records: invalid_credentials: `, "m"),
     );
-    expect(Object.keys(lastBookmarks(r.singer).bookmarks).sort()).toEqual([
-      CLOUD_STREAM,
-      DC_STREAM,
-      DC_PR_STREAM,
-    ]);
+    expect(Object.keys(lastBookmarks(r.singer).bookmarks).sort()).toEqual(
+      [CLOUD_STREAM, CLOUD_BRANCH_STREAM, DC_STREAM, DC_PR_STREAM].sort(),
+    );
   });
 });
 
@@ -261,13 +278,13 @@ describe("tap-bitbucket-commits resume", () => {
       const first = await tap({ config });
       expect(first.code, first.stderr).toBe(0);
       const read = first.singer.filter((m) => m.type === "RECORD").map((m) => m.stream);
-      expect(new Set(read)).toEqual(new Set([CLOUD_STREAM, DC_STREAM, DC_PR_STREAM]));
+      expect(new Set(read)).toEqual(new Set([CLOUD_STREAM, CLOUD_BRANCH_STREAM, DC_STREAM, DC_PR_STREAM]));
 
       const second = await tap({ config, state: lastBookmarks(first.singer) });
       expect(second.code, second.stderr).toBe(0);
       expect(singerRecords(second.singer)).toEqual([]);
       assertSchemaFirst(second.singer);
-      expect(second.singer.filter((m) => m.type === "SCHEMA").length).toBe(3);
+      expect(second.singer.filter((m) => m.type === "SCHEMA").length).toBe(4);
 
       const pr = own.cloud
         .pullRequests("acme", "billing-service")
@@ -279,6 +296,7 @@ describe("tap-bitbucket-commits resume", () => {
         .pullRequests("OPS", "runbooks")
         .find((p) => p.commitsStatus === 200 && p.commits > 0)!;
       const dcPrAdded = own.dc.addCommitsToPullRequest("OPS", "runbooks", dcPr.id, 2);
+      const mainPushed = own.cloud.pushToMainBranch("acme", "search-indexer", 4);
       // Time passes before the next sync (a change made in the very second a listing starts is
       // read again by the sync after, by design: the cursor never passes the listing's start).
       own.advanceClock(60);
@@ -308,6 +326,10 @@ describe("tap-bitbucket-commits resume", () => {
       );
       expect(prs.length).toBe(dcPr.commits + 2);
       for (const id of dcPrAdded) expect(prs.some((c) => c.id === id)).toBe(true);
+      const main = singerRecords(third.singer, CLOUD_BRANCH_STREAM);
+      expect(main.map((c) => `${c.repo_slug}@${c.hash}`).sort()).toEqual(
+        mainPushed.map((h) => `search-indexer@${h}`).sort(),
+      );
 
       const fourth = await tap({ config, state: lastBookmarks(third.singer) });
       expect(singerRecords(fourth.singer)).toEqual([]);

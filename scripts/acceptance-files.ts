@@ -62,8 +62,8 @@ try {
       (l) => JSON.parse(l) as { type: string; record?: { stream: string; data: Record<string, unknown> } },
     );
 
-  // A small, stable subset: the commits of one Cloud repository, one Data Center repository and
-  // the pull requests of another.
+  // A small, stable subset: the commits of one Cloud repository's pull requests and of another's
+  // main branch (the shortest), one Data Center repository and the pull requests of another.
   const pick = (stream: string, keep: (d: Record<string, unknown>) => boolean) =>
     lines
       .filter((m) => m.type === "RECORD" && m.record?.stream === stream && keep(m.record.data))
@@ -76,7 +76,12 @@ try {
     (d) => d.project_key === firstDc.projectKey && d.repo_slug === firstDc.slug,
   );
   const dcPr = pick("dc_pullrequest_commits", (d) => d.project_key === "DATA" && d.repo_slug === "warehouse");
-  const expected = [...cloud, ...dc, ...dcPr].map((r) =>
+  const shortest = sim.cloud
+    .repositories("acme")
+    .map((slug) => ({ slug, n: sim.cloud.mainBranch("acme", slug).hashes.length }))
+    .sort((a, b) => a.n - b.n)[0]!.slug;
+  const cloudMain = pick("cloud_default_branch_commits", (d) => d.repo_slug === shortest);
+  const expected = [...cloud, ...cloudMain, ...dc, ...dcPr].map((r) =>
     JSON.stringify({ stream: r.stream, data: r.data, emitted_at: 1700000000000 }),
   );
   writeFileSync(out("expected_records.jsonl"), `${expected.join("\n")}\n`);
@@ -102,6 +107,17 @@ try {
       ];
     }),
   );
+  // Main branches: the head itself, so nothing is new (a commit time far ahead, as for Data Center).
+  const cloudMainPartitions = Object.fromEntries(
+    sim.cloud.repositories("acme").map((slug) => {
+      const { name, hashes } = sim.cloud.mainBranch("acme", slug);
+      const head = hashes[0];
+      return [
+        `acme/${slug}`,
+        head && name ? { branch: name, commit_id: head, committer_timestamp: 32503680000000 } : {},
+      ];
+    }),
+  );
   const dcPrPartitions = Object.fromEntries(
     sim.dc.repositories().map((r) => [`${r.projectKey}/${r.slug}`, { updated_date: sim.now().getTime() }]),
   );
@@ -111,6 +127,13 @@ try {
       stream: {
         stream_descriptor: { name: "cloud_pullrequest_commits" },
         stream_state: { partitions: cloudPartitions },
+      },
+    },
+    {
+      type: "STREAM",
+      stream: {
+        stream_descriptor: { name: "cloud_default_branch_commits" },
+        stream_state: { partitions: cloudMainPartitions },
       },
     },
     {

@@ -104,7 +104,7 @@ try {
   summarize("read (first sync)", first, sim.stats().byRoute);
   const truth = sim.truthCount();
   say(
-    `   the simulator holds ${truth.cloud} Cloud pull-request commits (all workspaces), ${truth.dc} Data Center default-branch commits and ${truth.dcPullRequests} Data Center pull-request commits`,
+    `   the simulator holds ${truth.cloud} Cloud pull-request commits and ${truth.cloudBranch} Cloud main-branch commits (all workspaces), ${truth.dc} Data Center default-branch commits and ${truth.dcPullRequests} Data Center pull-request commits`,
   );
   const states = new Map<string, Message>();
   for (const m of first.messages)
@@ -122,8 +122,9 @@ try {
     .pullRequests("PLAT", "web-portal")
     .find((p) => p.commitsStatus === 200 && p.state === "OPEN")!;
   sim.dc.addCommitsToPullRequest("PLAT", "web-portal", dcPr.id, 2);
+  sim.cloud.pushToMainBranch("acme", "docs-site", 4);
   say(
-    `\n(meanwhile: 3 commits pushed to pull request acme/api-gateway#${pr.id}, 5 commits pushed to ${repo.projectKey}/${repo.slug}, 2 to pull request PLAT/web-portal#${dcPr.id})`,
+    `\n(meanwhile: 3 commits pushed to pull request acme/api-gateway#${pr.id}, 4 to the main branch of acme/docs-site, 5 commits pushed to ${repo.projectKey}/${repo.slug}, 2 to pull request PLAT/web-portal#${dcPr.id})`,
   );
 
   sim.resetStats();

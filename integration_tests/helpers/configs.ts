@@ -1,6 +1,7 @@
 import type { Simulator } from "../simulator/index.js";
 
 export const CLOUD_STREAM = "cloud_pullrequest_commits";
+export const CLOUD_BRANCH_STREAM = "cloud_default_branch_commits";
 export const DC_STREAM = "dc_default_branch_commits";
 export const DC_PR_STREAM = "dc_pullrequest_commits";
 export const BOTH = [CLOUD_STREAM, DC_STREAM];
@@ -77,6 +78,7 @@ type Row = object;
 const f = (r: Row, k: string) => String((r as Record<string, unknown>)[k]);
 export const cloudKey = (r: Row) =>
   `${f(r, "workspace")}/${f(r, "repo_slug")}#${f(r, "pull_request_id")}@${f(r, "hash")}`;
+export const cloudBranchKey = (r: Row) => `${f(r, "workspace")}/${f(r, "repo_slug")}@${f(r, "hash")}`;
 export const dcKey = (r: Row) => `${f(r, "project_key")}/${f(r, "repo_slug")}@${f(r, "id")}`;
 export const dcPrKey = (r: Row) =>
   `${f(r, "project_key")}/${f(r, "repo_slug")}#${f(r, "pull_request_id")}@${f(r, "id")}`;

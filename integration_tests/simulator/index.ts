@@ -36,6 +36,8 @@ export { startProxy } from "./proxy.js";
 export { BENCH_SCALE, SMALL_SCALE, scaleForTotals } from "./scale.js";
 export { startSimulator } from "./server.js";
 export type {
+  CloudBranchTruthRecord,
+  CloudGitOptions,
   CloudMutations,
   CloudPullRequestSummary,
   CloudTruthRecord,

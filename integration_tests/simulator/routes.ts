@@ -4,7 +4,7 @@ import type { RouteName } from "./types.js";
 
 export interface RouteMatch {
   route: RouteName;
-  /** Decoded path parameters: workspace, slug, id (Cloud); key, slug, id (DC). */
+  /** Decoded path parameters: workspace, slug, id, revision, name (Cloud); key, slug, id (DC). */
   params: Record<string, string>;
 }
 
@@ -31,6 +31,18 @@ function cloudRoute(parts: string[]): RouteMatch {
   }
   if (slug === undefined) return { route: "cloud.repositories", params: { workspace } };
   if (sub === undefined) return { route: "cloud.repository", params: { workspace, slug } };
+  if (sub === "commits" && leaf === undefined) {
+    // …/commits (every branch and tag) and …/commits/{revision} (`git log revision`)
+    return {
+      route: "cloud.commits",
+      params: { workspace, slug, ...(id === undefined ? {} : { revision: id }) },
+    };
+  }
+  if (sub === "commit" && id !== undefined && leaf === undefined)
+    return { route: "cloud.commit", params: { workspace, slug, id } };
+  // …/refs/branches/{name}: a name with a slash must come encoded (%2F), as Bitbucket wants it
+  if (sub === "refs" && id === "branches" && leaf !== undefined)
+    return { route: "cloud.branch", params: { workspace, slug, name: leaf } };
   if (sub !== "pullrequests") return { route: "cloud.other", params: {} };
   if (id === undefined) return { route: "cloud.pullrequests", params: { workspace, slug } };
   if (leaf === undefined) return { route: "cloud.pullrequest", params: { workspace, slug, id } };

@@ -7,7 +7,7 @@ export const SMALL_SCALE: ScaleSpec = {
   cloud: {
     workspaces: [
       { name: "acme", repos: 12 },
-      { name: "other-ws", repos: 2 },
+      { name: "other-ws", repos: 3 },
       { name: "empty-ws", repos: 0 },
     ],
     prsPerRepo: [3, 20],

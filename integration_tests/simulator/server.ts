@@ -3,6 +3,8 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { SimClock } from "./clock.js";
 import { CloudApi } from "./cloud/api.js";
+import { cloudBranchTruth, cloudBranchTruthCount } from "./cloud/branch-mutations.js";
+import { addGitRepositories } from "./cloud/git-branches.js";
 import { generateCloudWorld } from "./cloud/model.js";
 import { CloudMutator, cloudTruth, cloudTruthCount } from "./cloud/mutations.js";
 import { CloudRenderer } from "./cloud/render.js";
@@ -48,6 +50,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const clock = new SimClock();
 
   const cloudWorld = generateCloudWorld(seed, scale.spec.cloud, scale.showcase);
+  if (opts.cloudGit) addGitRepositories(cloudWorld, opts.cloudGit);
   const dcMaxLimit = Math.max(1, opts.dcMaxLimit ?? 1000);
   const dc = makeDcDeployment(seed, opts, scale, clock, dcMaxLimit);
   const credentials = makeCredentials(seed, dc.world.projects[0]?.key ?? "");
@@ -212,11 +215,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     clearFaults: () => faults.clear(),
     truth: () => ({
       cloud: cloudTruth(cloudWorld, cloudRender),
+      cloudBranch: cloudBranchTruth(cloudWorld),
       dc: dc.truth(),
       dcPullRequests: dc.pullRequestTruth(),
     }),
     truthCount: () => ({
       cloud: cloudTruthCount(cloudWorld),
+      cloudBranch: cloudBranchTruthCount(cloudWorld),
       dc: dc.truthCount(),
       dcPullRequests: dc.pullRequestTruthCount(),
     }),

@@ -11,6 +11,10 @@ export interface ScaleSpec {
     workspaces: { name: string; repos: number }[];
     prsPerRepo: [min: number, max: number];
     commitsPerPr: [min: number, max: number];
+    /** First-parent commits of each repository's main branch (default 20-250; merges add a few). */
+    branchCommitsPerRepo?: [min: number, max: number];
+    /** Every n-th repository is empty (mainbranch null, no pull requests); default none. */
+    emptyRepoEvery?: number;
   };
   dc: {
     projects: number;
@@ -57,6 +61,21 @@ export interface SimulatorOptions {
    * unchanged). `dcMaxLimit` is the page cap here too.
    */
   dcGit?: DcGitOptions;
+  /** Add Cloud repositories whose main branch (HEAD) and commits come from real git repositories. */
+  cloudGit?: CloudGitOptions;
+}
+
+/** Cloud repositories served from real git repositories, beside the synthetic ones. */
+export interface CloudGitOptions {
+  repositories: {
+    /** A workspace of its own (created when not a synthetic one), e.g. "git". */
+    workspace: string;
+    slug: string;
+    /** Not copied: moves on it show in the next response. The caller disposes of it. */
+    repo: GitRepo;
+  }[];
+  /** Order of `GET …/commits/{revision}` (default: `git rev-list`'s). */
+  order?: CommitOrder;
 }
 
 /** A repository of the git-backed Data Center mode. */
@@ -82,6 +101,12 @@ export const ROUTE_NAMES = [
   "cloud.pullrequests",
   "cloud.pullrequest",
   "cloud.pullrequest_commits",
+  /** GET …/commits[/{revision}]: `git log` with include/exclude */
+  "cloud.commits",
+  /** GET …/commit/{hash} */
+  "cloud.commit",
+  /** GET …/refs/branches/{name} */
+  "cloud.branch",
   "cloud.workspaces",
   "cloud.user",
   "cloud.other",
@@ -204,6 +229,16 @@ export interface CloudTruthRecord {
   hash: string;
 }
 
+export interface CloudBranchTruthRecord {
+  workspace: string;
+  repo_slug: string;
+  /** The main branch's name. */
+  branch: string;
+  hash: string;
+  /** The commit date as the API writes it. */
+  date: string;
+}
+
 export interface DcTruthRecord {
   project_key: string;
   repo_slug: string;
@@ -288,6 +323,40 @@ export interface CloudMutations {
   workspaces(): string[];
   /** A repository's updated_on as the API reports it (moves on pushes only). */
   repositoryUpdatedOn(workspace: string, repoSlug: string): string;
+  /**
+   * n commits pushed to the main branch; the first push of an empty repository creates `main` and
+   * makes it the main branch. Returns the new hashes, oldest first.
+   */
+  pushToMainBranch(workspace: string, repoSlug: string, n: number): string[];
+  /**
+   * A long-lived branch forked `forkBack` first-parent commits below the main branch's head, whose
+   * `commits` commits keep old dates (right after the fork point), merged into the main branch now.
+   */
+  mergeOldBranch(
+    workspace: string,
+    repoSlug: string,
+    opts: { commits: number; forkBack: number },
+  ): { merge: string; merged: string[] };
+  /**
+   * Drops the newest `drop` first-parent commits of the main branch and pushes `add` new ones.
+   * With `gc` (default true) the dropped commits stop resolving (404), as after git's gc.
+   */
+  forcePushMainBranch(
+    workspace: string,
+    repoSlug: string,
+    opts: { drop: number; add: number; gc?: boolean },
+  ): { removed: string[]; added: string[] };
+  /** Renames the main branch: the old branch disappears, mainbranch names the new one. */
+  renameMainBranch(workspace: string, repoSlug: string, name: string): void;
+  /** Makes another branch the main branch (created at the current head, plus `addCommits`, when new). */
+  switchMainBranch(
+    workspace: string,
+    repoSlug: string,
+    name: string,
+    opts?: { addCommits?: number },
+  ): string[];
+  /** The main branch's name (null: empty repository) and every hash it reaches. */
+  mainBranch(workspace: string, repoSlug: string): { name: string | null; hashes: string[] };
 }
 
 export interface DcRepositorySummary {
@@ -385,9 +454,15 @@ export interface Simulator {
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /** Every record the connector should emit for the data the simulator holds right now. */
-  truth(): { cloud: CloudTruthRecord[]; dc: DcTruthRecord[]; dcPullRequests: DcPullRequestTruthRecord[] };
+  truth(): {
+    cloud: CloudTruthRecord[];
+    /** cloud_default_branch_commits: every commit each repository's main branch reaches. */
+    cloudBranch: CloudBranchTruthRecord[];
+    dc: DcTruthRecord[];
+    dcPullRequests: DcPullRequestTruthRecord[];
+  };
   /** Sizes of truth() without building it (cheap at 1M commits). */
-  truthCount(): { cloud: number; dc: number; dcPullRequests: number };
+  truthCount(): { cloud: number; cloudBranch: number; dc: number; dcPullRequests: number };
   /** The simulated clock (starts 2026-06-01T00:00:00Z, moves only on mutations and advanceClock). */
   now(): Date;
   /** Time passes with nothing changed (between scheduled syncs, say): the clock moves `seconds` ahead. */

@@ -1,9 +1,12 @@
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { Page } from "../http/page.js";
-import { cloudPages } from "../http/paginate.js";
+import { CloudEnvelope, cloudPages } from "../http/paginate.js";
 import {
+  BranchCommit,
+  BranchRef,
   Commit,
+  CommitDate,
   PULL_REQUEST_FIELDS,
   PullRequestRef,
   REPOSITORY_FIELDS,
@@ -71,14 +74,55 @@ export function pullRequestCommitPages(
   return cloudPages(client, `${repoPath(repo)}/pullrequests/${id}/commits`, { pagelen }, Commit);
 }
 
-/** Commit pages of `git log <include...> ^<exclude...>` (iterator-style `next` tokens). */
-export function commitPages(
+/**
+ * One page of `git log <revision> ^<exclude...>` (`GET …/commits/{revision}`), or the page a `next`
+ * link names. `revision` is a commit hash: a branch name in the path is unverified with slashes,
+ * and the revision-less `/commits` would list every branch and tag. The `next` link is opaque
+ * (iterator-based paging) and carries the revision and the excludes: it is followed as written.
+ */
+export async function branchCommitPage(
   client: Requester,
   repo: CloudRepository,
-  opts: { include: string[]; exclude?: string[]; pagelen?: number },
-): AsyncGenerator<Page<Commit>> {
-  const query = { include: opts.include, exclude: opts.exclude, pagelen: opts.pagelen ?? PAGELEN };
-  return cloudPages(client, `${repoPath(repo)}/commits`, query, Commit);
+  at: { revision: string; exclude?: string[] | undefined; pagelen?: number } | { next: string },
+): Promise<{ page: Page<BranchCommit>; next: string | undefined }> {
+  const [target, query] =
+    "next" in at
+      ? [at.next, undefined]
+      : [
+          `${repoPath(repo)}/commits/${seg(at.revision)}`,
+          { exclude: at.exclude, pagelen: at.pagelen ?? PAGELEN },
+        ];
+  const { page, envelope } = await client.page(target, query, CloudEnvelope, BranchCommit);
+  return { page, next: envelope.next };
+}
+
+/** The repository's main branch (null: an empty repository). A 404 is the repository's own. */
+export async function mainBranchName(client: Requester, repo: CloudRepository): Promise<string | null> {
+  const r = await client.json(repoPath(repo), Repository, { fields: "slug,mainbranch.name" });
+  return r.mainbranch?.name ?? null;
+}
+
+/** A branch's head commit (`GET …/refs/branches/{name}`), or undefined when the branch does not exist. */
+export async function branchHead(
+  client: Requester,
+  repo: CloudRepository,
+  name: string,
+): Promise<string | undefined> {
+  try {
+    const ref = await client.json(`${repoPath(repo)}/refs/branches/${seg(name)}`, BranchRef, {
+      fields: "target.hash",
+    });
+    return ref.target.hash;
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 404 && (await repository(client, repo)) !== undefined)
+      return undefined;
+    throw err;
+  }
+}
+
+/** One commit's date (`GET …/commit/{hash}?fields=date`). */
+export async function commitDate(client: Requester, repo: CloudRepository, hash: string): Promise<string> {
+  return (await client.json(`${repoPath(repo)}/commit/${seg(hash)}`, CommitDate, { fields: "date" })).date;
 }
 
 /** The repository with its main branch (null for an empty repository), or undefined when it is gone. */

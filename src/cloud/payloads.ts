@@ -43,3 +43,15 @@ export const Repository = z.looseObject({
   slug: z.string().min(1),
   mainbranch: z.looseObject({ name: z.string().min(1) }).nullish(),
 });
+
+/** A commit of a branch listing: the walk needs its date (the API's "commit date") and parents. */
+export const BranchCommit = Commit.extend({ date: Instant });
+export type BranchCommit = z.infer<typeof BranchCommit>;
+
+/** `GET …/refs/branches/{name}?fields=target.hash`: the branch's head. */
+export const BranchRef = z.looseObject({
+  target: z.looseObject({ hash: z.string().regex(/^[0-9a-fA-F]{7,64}$/, "must be a commit hash") }),
+});
+
+/** `GET …/commit/{hash}?fields=date`. */
+export const CommitDate = z.looseObject({ date: Instant });

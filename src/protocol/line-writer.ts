@@ -58,7 +58,8 @@ export class LineWriter {
   /** The pieces in one buffer: the reused one, unless they are too large to keep a buffer that big. */
   private copy(pieces: Buffer[], size: number): Buffer {
     if (size > MAX_REUSED) return Buffer.concat(pieces, size);
-    if (!this.scratch || this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.chunkBytes));
+    if (!this.scratch || this.scratch.length < size)
+      this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.chunkBytes));
     let at = 0;
     for (const p of pieces) at += p.copy(this.scratch, at);
     return this.scratch.subarray(0, size);

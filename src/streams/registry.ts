@@ -1,3 +1,4 @@
+import { CLOUD_DEFAULT_BRANCH_COMMITS } from "../cloud/default-branch-commits.js";
 import { CLOUD } from "../cloud/deployment.js";
 import { CLOUD_PULLREQUEST_COMMITS } from "../cloud/pullrequest-commits.js";
 import { DC_DEFAULT_BRANCH_COMMITS } from "../datacenter/default-branch-commits.js";
@@ -19,7 +20,7 @@ import type {
 const REGISTRY: {
   [K in DeploymentKey]: { deployment: DeploymentDefinition<K>; streams: StreamDefinition<K>[] };
 } = {
-  cloud: { deployment: CLOUD, streams: [CLOUD_PULLREQUEST_COMMITS] },
+  cloud: { deployment: CLOUD, streams: [CLOUD_PULLREQUEST_COMMITS, CLOUD_DEFAULT_BRANCH_COMMITS] },
   data_center: { deployment: DATA_CENTER, streams: [DC_DEFAULT_BRANCH_COMMITS, DC_PULLREQUEST_COMMITS] },
 };
 

@@ -8,6 +8,7 @@ import { decodeSingerState } from "../../src/singer/state.js";
 import { expectCatalogEntry } from "./messages.js";
 
 const CLOUD = "cloud_pullrequest_commits";
+const CLOUD_MAIN = "cloud_default_branch_commits";
 const DC = "dc_default_branch_commits";
 const DC_PR = "dc_pullrequest_commits";
 const cloud = {
@@ -48,17 +49,21 @@ const entry = (id: string, selected?: boolean, extra: Record<string, unknown> = 
 describe("singerCatalog (discover)", () => {
   it("describes each configured stream with keys, replication key and metadata, selected", () => {
     const catalog = singerCatalog(catalogStreams(both));
-    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, DC, DC_PR]);
+    expect(catalog.streams.map((s) => s.tap_stream_id)).toEqual([CLOUD, CLOUD_MAIN, DC, DC_PR]);
     for (const s of catalog.streams) expectCatalogEntry(s);
     expect(catalog.streams[0]).toMatchObject({
       key_properties: ["workspace", "repo_slug", "pull_request_id", "hash"],
       replication_key: "pull_request_updated_on",
     });
     expect(catalog.streams[1]).toMatchObject({
+      key_properties: ["workspace", "repo_slug", "hash"],
+      replication_key: "date",
+    });
+    expect(catalog.streams[2]).toMatchObject({
       key_properties: ["project_key", "repo_slug", "id"],
       replication_key: "committerTimestamp",
     });
-    expect(catalog.streams[2]).toMatchObject({
+    expect(catalog.streams[3]).toMatchObject({
       key_properties: ["project_key", "repo_slug", "pull_request_id", "id"],
       replication_key: "pull_request_updated_date",
     });
@@ -66,10 +71,11 @@ describe("singerCatalog (discover)", () => {
 
   it("lists only the streams of configured deployments, and selects them all when passed back", () => {
     const catalog = singerCatalog(catalogStreams(cloudOnly));
-    expect(catalog.streams.map((s) => s.stream)).toEqual([CLOUD]);
+    expect(catalog.streams.map((s) => s.stream)).toEqual([CLOUD, CLOUD_MAIN]);
     const all = singerCatalog(catalogStreams(both));
     expect(selectSingerStreams(JSON.parse(JSON.stringify(all)), availableStreams(both))).toEqual([
       { name: CLOUD, syncMode: "incremental", deselected: [] },
+      { name: CLOUD_MAIN, syncMode: "incremental", deselected: [] },
       { name: DC, syncMode: "incremental", deselected: [] },
       { name: DC_PR, syncMode: "incremental", deselected: [] },
     ]);
@@ -126,7 +132,7 @@ describe("selectSingerStreams", () => {
       "an unknown stream",
       { streams: [entry(CLOUD, true), entry("commits", false)] },
       both,
-      /the catalog names stream "commits", which this tap does not have \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
+      /the catalog names stream "commits", which this tap does not have \(it has cloud_pullrequest_commits, cloud_default_branch_commits, dc_default_branch_commits, dc_pullrequest_commits\)/,
     ],
     [
       "a selected stream whose deployment is not configured",
@@ -144,7 +150,7 @@ describe("selectSingerStreams", () => {
       "no selected stream",
       { streams: [entry(CLOUD, false), entry(DC)] },
       both,
-      /the catalog selects no stream of this tap \(it has cloud_pullrequest_commits, dc_default_branch_commits, dc_pullrequest_commits\)\. Under Meltano, the extractor's `select` rules match none of them: see what they match with `meltano select <extractor> --list --all`, and add one such as `cloud_pullrequest_commits\.\*`.* set "selected": true in the metadata entry with "breadcrumb": \[\]/,
+      /the catalog selects no stream of this tap \(it has cloud_pullrequest_commits, cloud_default_branch_commits, dc_default_branch_commits, dc_pullrequest_commits\)\. Under Meltano, the extractor's `select` rules match none of them: see what they match with `meltano select <extractor> --list --all`, and add one such as `cloud_pullrequest_commits\.\*`.* set "selected": true in the metadata entry with "breadcrumb": \[\]/,
     ],
     ["no streams", { streams: [] }, both, /selects no stream/],
     ["not a catalog", [1], both, /invalid catalog: \(root\): expected object/],

@@ -11,6 +11,7 @@ import { RollingWindowLimiter } from "../rate-limit.js";
 import type { RouteMatch } from "../routes.js";
 import { PR_STATES, type PrState, type SimCredentials } from "../types.js";
 import { BbqlError, type CompiledQuery, compileBbql, readPath } from "./bbql.js";
+import { CloudBranchApi } from "./branch-api.js";
 import { type FieldTree, parseFields, projectFields } from "./fields.js";
 import {
   type CloudPullRequest,
@@ -53,6 +54,7 @@ export class CloudApi {
   private readonly limiter: RollingWindowLimiter | undefined;
   private readonly principals: Map<string, CloudPrincipal>;
   private readonly basic: { email: string; token: string };
+  private readonly branches: CloudBranchApi;
 
   constructor(
     private readonly world: CloudWorld,
@@ -83,6 +85,7 @@ export class CloudApi {
       ],
     ]);
     this.basic = c.apiToken;
+    this.branches = new CloudBranchApi(world, render);
   }
 
   private principal(auth: PresentedAuth): CloudPrincipal | undefined {
@@ -139,6 +142,10 @@ export class CloudApi {
     if (denied) return denied;
     if (match.route === "cloud.repository")
       return this.withFields(ctx, this.render.repository(ctx.origin, repo));
+    // Commits and branches need the repository scope only.
+    if (match.route === "cloud.commits") return this.branches.commits(ctx, repo, p.revision);
+    if (match.route === "cloud.commit") return this.branches.commit(ctx, repo, p.id ?? "");
+    if (match.route === "cloud.branch") return this.branches.branch(ctx, repo, p.name ?? "");
     if (!who.pullRequests) {
       return error(403, "Your credentials lack one or more required privilege scopes.", {
         granted: ["repository", "account"],

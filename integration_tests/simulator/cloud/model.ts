@@ -2,6 +2,8 @@ import { SIM_EPOCH_MS } from "../clock.js";
 import { hash32, hashString, Rng, uuidOf } from "../hash.js";
 import { generatedRepoSlug, makePeople, type Person, type UnmappedPerson } from "../names.js";
 import type { PrState, ScaleSpec } from "../types.js";
+import { BranchHistory, type BranchSource, seedBranch } from "./branches.js";
+import type { GitBranchSource } from "./git-branches.js";
 
 // The Cloud world: workspaces, repositories and pull requests are materialised (they are few);
 // commits are not: a commit is (repository number, pull request id, index) and everything about it
@@ -39,7 +41,14 @@ export interface CloudRepository {
   uuid: string;
   createdOn: number;
   updatedOn: number;
-  mainbranch: string;
+  /** The main branch's name; null for an empty repository (until its first push). */
+  mainbranch: string | null;
+  /** First-parent commits its main branch is seeded with (0: empty). */
+  seededBranchCommits: number;
+  /** The main branch's history and other branches, built when first asked for (historyOf). */
+  history?: BranchHistory;
+  /** A repository of the git-backed mode (`cloudGit`): branches and commits come from git. */
+  git?: GitBranchSource;
   language: string;
   description: string;
   sizeBytes: number;
@@ -83,12 +92,16 @@ export const SHOWCASE_CLOUD_REPOS: Record<string, string[]> = {
     "notification-service",
     "search-indexer",
   ],
-  "other-ws": ["partner-sdk", "shared-config"],
+  "other-ws": ["partner-sdk", "shared-config", "scratch"],
 };
 /** acme/api-gateway: ~60 pull requests, so listing every state at pagelen=50 takes two pages. */
 export const SHOWCASE_MANY_PRS = { repo: "api-gateway", prs: 60 } as const;
 /** acme/legacy-monolith: no pull requests at all. */
 export const SHOWCASE_NO_PRS = "legacy-monolith";
+/** other-ws/scratch: an empty repository (mainbranch null), no pull requests. */
+export const SHOWCASE_EMPTY_REPO = { workspace: "other-ws", repo: "scratch" } as const;
+/** acme/data-pipeline's main branch: several pages at pagelen=100. */
+export const SHOWCASE_LONG_BRANCH = { repo: "data-pipeline", commits: 320 } as const;
 /** acme/data-pipeline #3: 250 commits, three pages at pagelen=100. */
 export const SHOWCASE_BIG_PR = { repo: "data-pipeline", id: 3, commits: 250 } as const;
 
@@ -142,7 +155,13 @@ function generatePullRequests(
   return prs;
 }
 
-function makeRepository(seed: number, workspace: CloudWorkspace, no: number, slug: string): CloudRepository {
+function makeRepository(
+  seed: number,
+  workspace: CloudWorkspace,
+  no: number,
+  slug: string,
+  branchCommits: number,
+): CloudRepository {
   const rng = new Rng(hash32(seed, 0x4e90, no));
   const createdOn = EPOCH_US - SPAN_US - Math.floor(rng.float() * 400 * DAY_US);
   return {
@@ -154,6 +173,7 @@ function makeRepository(seed: number, workspace: CloudWorkspace, no: number, slu
     createdOn,
     updatedOn: createdOn + Math.floor(rng.float() * 30 * DAY_US),
     mainbranch: rng.float() < 0.6 ? "main" : "master",
+    seededBranchCommits: branchCommits,
     language: rng.pick(LANGUAGES),
     description: rng.float() < 0.3 ? "" : `The ${slug.replace(/-/g, " ")} of ${workspace.name}.`,
     sizeBytes: rng.int(80_000, 250_000_000),
@@ -218,11 +238,16 @@ export function generateCloudWorld(seed: number, spec: ScaleSpec["cloud"], showc
     const names = showcase ? SHOWCASE_CLOUD_REPOS[ws.name] : undefined;
     for (let i = 0; i < ws.repos; i++) {
       const slug = names?.[i] ?? generatedRepoSlug(no);
-      const repo = makeRepository(seed, workspace, no, slug);
+      const empty = isEmptyRepository(spec, showcase, ws.name, slug, no);
+      const repo = makeRepository(seed, workspace, no, slug, empty ? 0 : branchCommits(seed, spec, no));
+      if (empty) repo.mainbranch = null;
+      if (showcase && ws.name === "acme" && slug === SHOWCASE_LONG_BRANCH.repo)
+        repo.seededBranchCommits = SHOWCASE_LONG_BRANCH.commits;
       const rng = new Rng(hash32(seed, 0x9c0, no));
       let count = rng.int(spec.prsPerRepo[0], spec.prsPerRepo[1]);
       if (showcase && ws.name === "acme" && slug === SHOWCASE_MANY_PRS.repo) count = SHOWCASE_MANY_PRS.prs;
       if (showcase && ws.name === "acme" && slug === SHOWCASE_NO_PRS) count = 0;
+      if (empty) count = 0;
       repo.pullRequests = generatePullRequests(seed, no, count, spec.commitsPerPr, people.mapped.length);
       workspace.repositories.push(repo);
       no++;
@@ -236,6 +261,51 @@ export function generateCloudWorld(seed: number, spec: ScaleSpec["cloud"], showc
     }
   }
   return world;
+}
+
+/** First-parent commits of a repository's main branch (the pull requests' streams draw on other hashes). */
+function branchCommits(seed: number, spec: ScaleSpec["cloud"], no: number): number {
+  const [min, max] = spec.branchCommitsPerRepo ?? [20, 250];
+  return new Rng(hash32(seed, 0xb4a, no)).int(min, max);
+}
+
+function isEmptyRepository(
+  spec: ScaleSpec["cloud"],
+  showcase: boolean,
+  workspace: string,
+  slug: string,
+  no: number,
+): boolean {
+  if (showcase) return workspace === SHOWCASE_EMPTY_REPO.workspace && slug === SHOWCASE_EMPTY_REPO.repo;
+  const every = spec.emptyRepoEvery;
+  return every !== undefined && every > 0 && no % every === every - 1;
+}
+
+/**
+ * The repository's branches, seeded when first asked for: the main branch's history spread from
+ * the repository's creation to an hour before the simulator's epoch.
+ */
+export function historyOf(world: CloudWorld, repo: CloudRepository): BranchHistory {
+  if (!repo.history) {
+    const h = new BranchHistory(world.seed, repo.no);
+    if (repo.mainbranch !== null && repo.seededBranchCommits > 0) {
+      const rng = new Rng(hash32(world.seed, 0xb4b, repo.no));
+      const from = Math.floor(repo.createdOn / 1000);
+      seedBranch(h, rng, repo.mainbranch, repo.seededBranchCommits, from, SIM_EPOCH_MS - 3_600_000);
+    }
+    repo.history = h;
+  }
+  return repo.history;
+}
+
+/** Where the branch routes read a repository's branches and commits. */
+export function branchSourceOf(world: CloudWorld, repo: CloudRepository): BranchSource {
+  return repo.git ?? historyOf(world, repo);
+}
+
+/** The main branch's name as the API shows it (null: an empty repository). */
+export function mainBranchOf(repo: CloudRepository): string | null {
+  return repo.git ? repo.git.mainBranch() : repo.mainbranch;
 }
 
 export function findRepository(

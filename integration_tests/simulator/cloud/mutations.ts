@@ -2,6 +2,7 @@ import type { SimClock } from "../clock.js";
 import { hash32, Rng } from "../hash.js";
 import { formatMicros } from "../time-format.js";
 import type { CloudMutations, CloudPullRequestSummary, CloudTruthRecord, PrState } from "../types.js";
+import { CloudBranchMutator } from "./branch-mutations.js";
 import { type CloudPullRequest, type CloudRepository, type CloudWorld, findRepository } from "./model.js";
 import type { CloudRenderer } from "./render.js";
 
@@ -9,11 +10,48 @@ import type { CloudRenderer } from "./render.js";
 // "now" is strictly later than every timestamp already served.
 
 export class CloudMutator implements CloudMutations {
+  private readonly branches: CloudBranchMutator;
+
   constructor(
     private readonly world: CloudWorld,
     private readonly render: CloudRenderer,
     private readonly clock: SimClock,
-  ) {}
+  ) {
+    this.branches = new CloudBranchMutator(world, clock);
+  }
+
+  pushToMainBranch(workspace: string, repoSlug: string, n: number): string[] {
+    return this.branches.push(workspace, repoSlug, n);
+  }
+
+  mergeOldBranch(workspace: string, repoSlug: string, opts: { commits: number; forkBack: number }) {
+    return this.branches.mergeOldBranch(workspace, repoSlug, opts);
+  }
+
+  forcePushMainBranch(
+    workspace: string,
+    repoSlug: string,
+    opts: { drop: number; add: number; gc?: boolean },
+  ) {
+    return this.branches.forcePush(workspace, repoSlug, opts);
+  }
+
+  renameMainBranch(workspace: string, repoSlug: string, name: string): void {
+    this.branches.rename(workspace, repoSlug, name);
+  }
+
+  switchMainBranch(
+    workspace: string,
+    repoSlug: string,
+    name: string,
+    opts?: { addCommits?: number },
+  ): string[] {
+    return this.branches.switchTo(workspace, repoSlug, name, opts);
+  }
+
+  mainBranch(workspace: string, repoSlug: string) {
+    return this.branches.mainBranch(workspace, repoSlug);
+  }
 
   private repo(workspace: string, slug: string): CloudRepository {
     const repo = findRepository(this.world, workspace, slug);

@@ -3,7 +3,8 @@ import { hash32, pickBy } from "../hash.js";
 import { escapeHtml } from "../html.js";
 import { commitMessage, featureBranchName, type Person, pullRequestTitle } from "../names.js";
 import { formatMicros, formatSeconds } from "../time-format.js";
-import type { CloudPullRequest, CloudRepository, CloudWorld } from "./model.js";
+import type { BranchCommit } from "./branches.js";
+import { type CloudPullRequest, type CloudRepository, type CloudWorld, mainBranchOf } from "./model.js";
 
 // JSON shapes of Bitbucket Cloud objects, modelled on recorded responses (repository page,
 // pull-request page, PR commits page). Links point at the simulator's own origin.
@@ -156,7 +157,8 @@ export class CloudRenderer {
       size: repo.sizeBytes,
       language: repo.language,
       uuid: repo.uuid,
-      mainbranch: { name: repo.mainbranch, type: "branch" },
+      // null until the first push, as Bitbucket answers for an empty repository.
+      mainbranch: mainBranchOf(repo) === null ? null : { name: mainBranchOf(repo), type: "branch" },
       override_settings: { default_merge_strategy: true, branching_model: true },
       parent: null,
       enforced_signed_commits: null,
@@ -209,7 +211,7 @@ export class CloudRenderer {
       created_on: formatMicros(pr.createdOn),
       updated_on: formatMicros(pr.updatedOn),
       destination: {
-        branch: { name: repo.mainbranch },
+        branch: { name: repo.mainbranch ?? "main" },
         commit: this.commitRef(origin, full, base),
         repository: this.repositoryRef(origin, repo),
       },
@@ -290,6 +292,65 @@ export class CloudRenderer {
       },
       parents: [this.commitRef(origin, full, parent)],
       repository: this.repositoryRef(origin, repo),
+    };
+  }
+
+  /** A commit of a branch listing (`GET …/commits/{revision}`, `GET …/commit/{hash}`). */
+  branchCommit(origin: string, repo: CloudRepository, c: BranchCommit): Json {
+    const seed = this.world.seed;
+    const full = `${repo.workspace.slug}/${repo.slug}`;
+    const h = hash32(seed, 0xb4c, repo.no, c.serial);
+    const merge = c.parents.length > 1;
+    const message = merge
+      ? `Merged in ${featureBranchName(h, c.serial)} (pull request #${c.serial})\n`
+      : `${commitMessage(hash32(seed, 0xb4d, repo.no, c.serial))}\n`;
+    const api = `${origin}/2.0/repositories/${full}`;
+    let author: Json;
+    if (h % 4 === 0) {
+      // As for pull-request commits: about one in four has no linked account (no `user`).
+      const p = pickBy(this.world.people.unmapped, h >>> 2);
+      author = { type: "author", raw: `${p.name} <${p.email}>` };
+    } else {
+      const p = this.person(h >>> 4);
+      author = { type: "author", raw: `${p.displayName} <${p.email}>`, user: this.user(origin, p) };
+    }
+    const html = `<p>${escapeHtml(message.trimEnd())}</p>`;
+    return {
+      type: "commit",
+      hash: c.hash,
+      date: formatSeconds(c.dateMs),
+      author,
+      message,
+      summary: { type: "rendered", raw: message, markup: "markdown", html },
+      links: {
+        self: href(`${api}/commit/${c.hash}`),
+        html: href(`${origin}/${full}/commits/${c.hash}`),
+        diff: href(`${api}/diff/${c.hash}`),
+        approve: href(`${api}/commit/${c.hash}/approve`),
+        comments: href(`${api}/commit/${c.hash}/comments`),
+        statuses: href(`${api}/commit/${c.hash}/statuses`),
+        patch: href(`${api}/patch/${c.hash}`),
+      },
+      parents: c.parents.map((p) => this.commitRef(origin, full, p)),
+      repository: this.repositoryRef(origin, repo),
+    };
+  }
+
+  /** `GET …/refs/branches/{name}`, in the recorded shape. */
+  branch(origin: string, repo: CloudRepository, name: string, head: BranchCommit): Json {
+    const full = `${repo.workspace.slug}/${repo.slug}`;
+    const enc = encodeURIComponent(name);
+    return {
+      name,
+      target: this.branchCommit(origin, repo, head),
+      links: {
+        self: href(`${origin}/2.0/repositories/${full}/refs/branches/${enc}`),
+        commits: href(`${origin}/2.0/repositories/${full}/commits/${enc}`),
+        html: href(`${origin}/${full}/branch/${enc}`),
+      },
+      type: "branch",
+      merge_strategies: ["merge_commit", "squash", "fast_forward"],
+      default_merge_strategy: "merge_commit",
     };
   }
 }
