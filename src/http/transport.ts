@@ -1,9 +1,10 @@
-import { type Dispatcher, Pool, ProxyAgent } from "undici";
+import type { Dispatcher } from "undici";
 import { VERSION } from "../version.js";
 import { type BodyBudget, LARGE_BODIES } from "./body-budget.js";
 import type { Observed } from "./outcomes.js";
 import { proxyFor } from "./proxy.js";
 import { trustedCas } from "./tls.js";
+import { Pool, ProxyAgent } from "./undici.js";
 
 /** What one exchange gave: an answer with its whole body, or why there is none. */
 export type Exchange =
