@@ -95,7 +95,7 @@ const configCases: [string, unknown, RegExp][] = [
   ],
 ];
 
-describe("bad config", () => {
+describe.concurrent("bad config", () => {
   for (const command of ["check", "discover", "read"] as const) {
     it.each(configCases)(`${command}: %s`, async (_, content, expected) => {
       const files = writeFiles({ "config.json": content, "catalog.json": catalog([CLOUD_STREAM]) });
@@ -130,7 +130,7 @@ describe("bad config", () => {
   );
 });
 
-describe("bad catalog", () => {
+describe.concurrent("bad catalog", () => {
   it.each([
     ["not JSON", "nope", /catalog file .* is not valid JSON/],
     ["of the wrong shape", { streams: "all" }, /invalid catalog: streams: expected array/],
@@ -174,7 +174,7 @@ describe("bad catalog", () => {
   });
 });
 
-describe("bad state", () => {
+describe.concurrent("bad state", () => {
   it.each([
     ["not JSON", "{", /state file .* is not valid JSON/],
     ["a number", "42", /the state must be a JSON array of state messages or an object, got a number/],
@@ -248,7 +248,7 @@ describe("bad state", () => {
   });
 });
 
-describe("command line", () => {
+describe.concurrent("command line", () => {
   it("prints usage on stderr, never on stdout, for an unknown command or option", async () => {
     for (const args of [["frobnicate"], ["read", "--cofnig", "x"], []]) {
       const r = await runCli(args);

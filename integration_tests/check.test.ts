@@ -28,7 +28,7 @@ async function check(
   return { status: cs.status, message: cs.message ?? "", all: r.messages };
 }
 
-describe("check", () => {
+describe.concurrent("check", () => {
   it.each([
     ["cloud access token", () => ({ cloud: cloudConfig(sim, "access_token") })],
     ["cloud API token", () => ({ cloud: cloudConfig(sim, "api_token") })],
