@@ -11,9 +11,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { cloudConfig, CLOUD_BRANCH_STREAM as S } from "./helpers/configs.js";
+import { type BranchMove, duplicateBound, rewritesAndSwitches } from "./helpers/history-moves.js";
 import { readInProcess } from "./helpers/in-process.js";
 import {
-  type BranchChange,
   clockSkewHistory,
   emptyHistory,
   type GitRepo,
@@ -104,12 +104,7 @@ describe("full reads", () => {
   );
 });
 
-interface Move {
-  name: string;
-  from: Base;
-  apply: (repo: GitRepo) => BranchChange | undefined;
-  rewrites: boolean;
-}
+type Move = BranchMove<Base>;
 
 const MOVES: Move[] = [
   {
@@ -123,48 +118,7 @@ const MOVES: Move[] = [
       return undefined;
     },
   },
-  {
-    name: "a force-push back to an older commit",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.forcePush("main", { drop: 40, add: 0 }),
-  },
-  {
-    name: "a force-push dropping 40 commits and adding 10",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.forcePush("main", { drop: 40, add: 10 }),
-  },
-  {
-    name: "a reset to another lineage",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.resetBranch("main", { newRoot: 30 }),
-  },
-  {
-    name: "a rewrite of the last 200 commits keeping their dates",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.rewrite("main", 200),
-  },
-  {
-    name: "a main-branch switch to a branch with commits of its own",
-    from: "two-roots",
-    rewrites: false,
-    apply: (r) => {
-      r.setDefaultBranch(base["two-roots"].orphanBranch);
-      return undefined;
-    },
-  },
-  {
-    name: "a main-branch rename",
-    from: "two-roots",
-    rewrites: false,
-    apply: (r) => {
-      r.renameDefaultBranch("trunk");
-      return undefined;
-    },
-  },
+  ...rewritesAndSwitches<Base>("two-roots", base["two-roots"].orphanBranch, "main"),
   {
     name: "a first push to an empty repository",
     from: "empty",
@@ -175,9 +129,6 @@ const MOVES: Move[] = [
     },
   },
 ];
-
-/** The README's bound: a rewrite whose old head is gone re-reads at most about four times what changed. */
-const duplicateBound = (change: BranchChange | undefined) => 4 * Math.max(change?.removed.length ?? 0, 1) + 4;
 
 describe("incremental reads after the main branch moved", () => {
   it("lose nothing, whether git collected the old history before the next read or not; then read nothing", async () => {

@@ -11,9 +11,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { DC_STREAM, dcConfig } from "./helpers/configs.js";
+import { type BranchMove, duplicateBound, rewritesAndSwitches } from "./helpers/history-moves.js";
 import { readInProcess } from "./helpers/in-process.js";
 import {
-  type BranchChange,
   COMMIT_ORDERS,
   type GitRepo,
   longLivedBranchesHistory,
@@ -25,14 +25,7 @@ import {
 const base = { "two-roots": twoRootsHistory(), "long-lived": longLivedBranchesHistory() };
 type Base = keyof typeof base;
 
-interface Move {
-  name: string;
-  from: Base;
-  /** Moves the branch; returns what the default branch lost, if anything. */
-  apply: (repo: GitRepo) => BranchChange | undefined;
-  /** Rewrites history: the only kind of move after which duplicates are allowed. */
-  rewrites: boolean;
-}
+type Move = BranchMove<Base>;
 
 const MOVES: Move[] = [
   {
@@ -46,48 +39,7 @@ const MOVES: Move[] = [
       return undefined;
     },
   },
-  {
-    name: "a force-push back to an older commit",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.forcePush("main", { drop: 40, add: 0 }),
-  },
-  {
-    name: "a force-push dropping 40 commits and adding 10",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.forcePush("main", { drop: 40, add: 10 }),
-  },
-  {
-    name: "a reset to another lineage",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.resetBranch("main", { newRoot: 30 }),
-  },
-  {
-    name: "a rewrite of the last 200 commits keeping their dates",
-    from: "two-roots",
-    rewrites: true,
-    apply: (r) => r.rewrite("main", 200),
-  },
-  {
-    name: "a default-branch switch to a branch with commits of its own",
-    from: "two-roots",
-    rewrites: false,
-    apply: (r) => {
-      r.setDefaultBranch(base["two-roots"].orphanBranch);
-      return undefined;
-    },
-  },
-  {
-    name: "a default-branch rename",
-    from: "two-roots",
-    rewrites: false,
-    apply: (r) => {
-      r.renameDefaultBranch("trunk");
-      return undefined;
-    },
-  },
+  ...rewritesAndSwitches<Base>("two-roots", base["two-roots"].orphanBranch, "default"),
 ];
 
 const sims: Simulator[] = [];
@@ -106,9 +58,6 @@ const reachableFromBase = (b: Base) => {
   if (!baseReach.has(b)) baseReach.set(b, reachable(base[b].repo));
   return baseReach.get(b) ?? [];
 };
-
-/** The README's bound: a rewrite whose old head is gone re-reads at most about four times what changed. */
-const duplicateBound = (change: BranchChange | undefined) => 4 * Math.max(change?.removed.length ?? 0, 1) + 4;
 
 describe.each(COMMIT_ORDERS)("%s order", (order) => {
   describe.each([25, 100, 1000])("page cap %i", (cap) => {
