@@ -186,4 +186,71 @@ describe("incremental reads", () => {
     const all = [...partial, ...hashesOf(rest.records.get(S), "data-pipeline")];
     expect(all.sort()).toEqual(sim.cloud.mainBranch("acme", "data-pipeline").hashes.sort());
   });
+
+  it("fail the repository, not end it as read, when a later page answers 404 or 400; the next sync reads the rest", async () => {
+    for (const kind of ["404-gone", "echo-error"] as const) {
+      const sim = await start();
+      const config = {
+        cloud: cloudConfig(sim, "access_token", { repositories: ["data-pipeline"] }),
+        retry: FAST_RETRY,
+      };
+      // History collected while the branch is paged (404), or a page token refused (400).
+      sim.injectFault({ route: /\/commits\/[0-9a-f]{40}\?.*page=/, kind, times: 1 });
+      const cut = await readInProcess(config, [S]);
+      expect(cut.code, kind).toBe(1);
+      expect(cut.statuses.get(S)?.at(-1), kind).toBe("INCOMPLETE");
+      const rest = await readInProcess(config, [S], new Map([[S, cut.states.get(S)]]));
+      expect(rest.code, kind).toBe(0);
+      const all = [
+        ...hashesOf(cut.records.get(S), "data-pipeline"),
+        ...hashesOf(rest.records.get(S), "data-pipeline"),
+      ];
+      // Nothing lost; a refused page link restarts the repository, so what the cut read emitted may come again.
+      expect(new Set(all), kind).toEqual(new Set(sim.cloud.mainBranch("acme", "data-pipeline").hashes));
+    }
+  });
+
+  it("keep the state when the main branch answers 404 for a moment, then read only what is new", async () => {
+    const sim = await start();
+    const config = {
+      cloud: cloudConfig(sim, "access_token", { repositories: ["api-gateway"] }),
+      retry: FAST_RETRY,
+    };
+    const first = await readInProcess(config, [S]);
+    expect(first.code).toBe(0);
+    sim.injectFault({ route: "cloud.branch", repository: "acme/api-gateway", kind: "404-gone", times: 1 });
+    const pushed = sim.cloud.pushToMainBranch("acme", "api-gateway", 2);
+    const blip = await readInProcess(config, [S], new Map([[S, first.states.get(S)]]));
+    expect(blip.code).toBe(1);
+    expect(blip.records.get(S) ?? []).toEqual([]);
+    expect(blip.states.get(S)).toEqual(first.states.get(S));
+    const next = await readInProcess(config, [S], new Map([[S, blip.states.get(S)]]));
+    expect(next.code).toBe(0);
+    expect(hashesOf(next.records.get(S), "api-gateway").sort()).toEqual([...pushed].sort());
+  });
+
+  it("start a repository over when its stored page link is on another origin than api_url now", async () => {
+    const sim = await start();
+    const config = {
+      cloud: cloudConfig(sim, "access_token", { repositories: ["data-pipeline"] }),
+      retry: FAST_RETRY,
+    };
+    sim.injectFault({
+      route: /\/commits\/[0-9a-f]{40}\?.*page=/,
+      kind: "503",
+      times: Number.POSITIVE_INFINITY,
+    });
+    const cut = await readInProcess(config, [S]);
+    sim.clearFaults();
+    // The same server, now configured under another name (a gateway, another spelling of the host).
+    const moved = {
+      ...config,
+      cloud: { ...config.cloud, api_url: sim.cloudApiUrl.replace("127.0.0.1", "localhost") },
+    };
+    const next = await readInProcess(moved, [S], new Map([[S, cut.states.get(S)]]));
+    expect(next.code).toBe(0);
+    expect(new Set(hashesOf(next.records.get(S), "data-pipeline"))).toEqual(
+      new Set(sim.cloud.mainBranch("acme", "data-pipeline").hashes),
+    );
+  });
 });

@@ -36,6 +36,8 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
     private readonly client: Requester,
     private readonly repo: CloudRepository,
     readonly key: string,
+    /** The origin of `cloud.api_url`: where every page link must point. */
+    private readonly origin: string,
   ) {}
 
   /** Resolved once per read: the walk asks again after its first page and must see the same head. */
@@ -51,7 +53,14 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
     const name = await mainBranchName(this.client, this.repo);
     if (name === null) return { kind: "empty" }; // mainbranch is null until the first push
     const head = await branchHead(this.client, this.repo, name);
-    if (head === undefined) return { kind: "missing" };
+    // Cloud's main branch always exists while `mainbranch` names it: a 404 for it is a moment in
+    // a rename, or a fault. This repository fails for this sync (its state kept), rather than be
+    // read as if it had no branch.
+    if (head === undefined)
+      throw new ConnectorError(
+        "unexpected_response",
+        `${this.key}: mainbranch names ${name}, but the branch answers 404 (renamed meanwhile?); it is read again next sync`,
+      );
     return { kind: "branch", id: name, displayId: name, head };
   }
 
@@ -69,6 +78,10 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
    * again (readBranch) rather than fail on the same link every sync.
    */
   private async follow(next: string) {
+    // A link stored by an earlier read, under another api_url: start the repository over rather
+    // than refuse it as a link to another host on every sync.
+    if (URL.canParse(next) && new URL(next).origin !== this.origin)
+      throw this.noCommit(`${this.key}: the stored page link is not on ${this.origin}; reading again`);
     try {
       return await this.guard(() => branchCommitPage(this.client, this.repo, { next }));
     } catch (err) {

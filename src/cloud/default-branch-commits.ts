@@ -39,7 +39,8 @@ class CloudDefaultBranchCommits implements Stream<CloudRepository, BranchState> 
     state: BranchState | undefined,
     ctx: ReadContext,
   ): AsyncIterable<PartitionEvent<BranchState>> {
-    const server = new CloudBranchServer(ctx.client, repo, this.partitionKey(repo));
+    const origin = new URL(this.env.settings.apiUrl).origin;
+    const server = new CloudBranchServer(ctx.client, repo, this.partitionKey(repo), origin);
     return readBranch(server, state, this.env.startDate?.getTime(), ctx);
   }
 }

@@ -191,7 +191,10 @@ class BranchReader<T> {
   private async *recover(state: BranchState): AsyncGenerator<Event> {
     const found = await this.server.defaultBranch();
     if (found.kind !== "branch") {
-      yield* this.readAll(found);
+      // No branch to compare with now (being renamed, say): what was read stays the cursor.
+      this.ctx.logger.warn(
+        `${this.server.key}: the default branch is ${found.kind === "empty" ? "empty" : "missing"} now; the state is kept and the branch is read again next sync`,
+      );
       return;
     }
     const until = found.head ?? found.id;
@@ -255,10 +258,21 @@ class BranchReader<T> {
       yield { kind: "checkpoint", state: {} };
       return;
     }
+    // Listed by name (the server gave no head commit), an unknown commit before anything came
+    // means the branch has none. Otherwise it is a failure of this read (a page token refused,
+    // history collected mid-read): the partition fails and keeps its last checkpoint, rather than
+    // end as if the branch had been read whole.
+    let isFailure = found.head !== undefined;
     try {
-      yield* this.walk(this.plan(found, undefined, found.head ?? found.id, []), undefined);
+      for await (const event of this.walk(
+        this.plan(found, undefined, found.head ?? found.id, []),
+        undefined,
+      )) {
+        isFailure = true;
+        yield event;
+      }
     } catch (err) {
-      if (!this.server.isUnknownCommit(err)) throw err;
+      if (isFailure || !this.server.isUnknownCommit(err)) throw err;
       this.ctx.logger.warn(`${key}: skipped: the default branch ${found.displayId} has no commits`);
       yield { kind: "checkpoint", state: {} };
     }
