@@ -5,9 +5,11 @@ import { ConnectorError } from "../errors.js";
  * Writes newline-terminated lines to a stream in chunks, honouring backpressure: callers await
  * `write` and are held while the consumer (the Airbyte platform, a pipe, a file) is slow, so
  * memory stays flat whatever the read speed. Lines are queued as byte pieces (records arrive as
- * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written: one
- * buffer, reused once the stream is done with it, so that writing allocates nothing per chunk
- * (as many bytes as the output would otherwise be allocated and collected again).
+ * slices of Bitbucket's own response bytes) and copied once, into the chunk that is written. For a
+ * stream on a file descriptor (stdout: a pipe, a file, a terminal) that is one buffer, reused once
+ * the stream's write callback says the bytes are written, so that writing allocates nothing per
+ * chunk. Other streams (a Transform, a PassThrough) call back while they still hold the chunk:
+ * they get a buffer of their own each time.
  * Lines from concurrent callers never interleave because each is queued whole, synchronously.
  * Once the stream fails (its reader went away: EPIPE) every write rejects with a `cancelled`
  * error that says so: the run was stopped from outside, it is not the connector's fault.
@@ -19,11 +21,14 @@ export class LineWriter {
   private failed: Error | undefined;
   /** The chunk buffer, free whenever `pending` has settled (each write waits for its callback). */
   private scratch: Buffer | undefined;
+  /** Whether the write callback means the bytes left (a stream on a file descriptor). */
+  private readonly reuse: boolean;
 
   constructor(
     private readonly out: Writable,
     private readonly chunkBytes = 256 * 1024,
   ) {
+    this.reuse = typeof (out as { fd?: unknown }).fd === "number";
     out.on("error", (err: Error) => {
       this.failed ??= outputClosed(err);
     });
@@ -57,7 +62,7 @@ export class LineWriter {
 
   /** The pieces in one buffer: the reused one, unless they are too large to keep a buffer that big. */
   private copy(pieces: Buffer[], size: number): Buffer {
-    if (size > MAX_REUSED) return Buffer.concat(pieces, size);
+    if (!this.reuse || size > MAX_REUSED) return Buffer.concat(pieces, size);
     if (!this.scratch || this.scratch.length < size)
       this.scratch = Buffer.allocUnsafe(Math.max(size, 2 * this.chunkBytes));
     let at = 0;
