@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { DC_STREAM, dcConfig } from "./helpers/configs.js";
-import { type BranchMove, duplicateBound, rewritesAndSwitches } from "./helpers/history-moves.js";
+import { type BranchMove, expectNothingLost, rewritesAndSwitches } from "./helpers/history-moves.js";
 import { readInProcess } from "./helpers/in-process.js";
 import {
   COMMIT_ORDERS,
@@ -103,17 +103,15 @@ describe.each(COMMIT_ORDERS)("%s order", (order) => {
       const second = await readInProcess(config, [DC_STREAM], new Map([[DC_STREAM, state]]));
       expect(second.code).toBe(0);
       for (const { m, gc, slug, repo } of moved) {
-        const what = `${m.name}${gc ? ", after gc" : ""}`;
-        const got = ids(second.records.get(DC_STREAM), slug);
-        const emitted = new Set([...(before.get(slug) ?? []), ...got]);
-        expect(
-          reachable(repo).filter((id) => !emitted.has(id)),
-          `${what}: missing`,
-        ).toEqual([]);
-        const again = got.filter((id) => before.get(slug)?.has(id)).length;
-        expect(new Set(got).size, `${what}: twice in one read`).toBe(got.length);
-        if (!m.rewrites || !gc) expect(again, `${what}: emitted again`).toBe(0);
-        else expect(again, `${what}: emitted again`).toBeLessThanOrEqual(duplicateBound(changes.get(slug)));
+        expectNothingLost({
+          what: `${m.name}${gc ? ", after gc" : ""}`,
+          got: ids(second.records.get(DC_STREAM), slug),
+          before: before.get(slug) ?? new Set(),
+          reachableNow: reachable(repo),
+          move: m,
+          gc,
+          change: changes.get(slug),
+        });
       }
 
       const third = await readInProcess(

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { BranchChange, GitRepo } from "../simulator/index.js";
 
 /** A move of a default (main) branch between two reads, as history-moves tests apply them. */
@@ -71,3 +72,28 @@ export function rewritesAndSwitches<B extends string>(
 /** The README's bound: a rewrite whose old head is gone re-reads at most about four times what changed. */
 export const duplicateBound = (change: BranchChange | undefined) =>
   4 * Math.max(change?.removed.length ?? 0, 1) + 4;
+
+/**
+ * What a read after a move must show: every commit the branch reaches now was emitted by the
+ * first read (`before`) or this one (`got`); none twice in this read; and again only after a
+ * rewrite git collected, within `duplicateBound`.
+ */
+export function expectNothingLost(o: {
+  what: string;
+  got: string[];
+  before: ReadonlySet<string>;
+  reachableNow: string[];
+  move: BranchMove<string>;
+  gc: boolean;
+  change: BranchChange | undefined;
+}): void {
+  const emitted = new Set([...o.before, ...o.got]);
+  expect(
+    o.reachableNow.filter((id) => !emitted.has(id)),
+    `${o.what}: missing`,
+  ).toEqual([]);
+  expect(new Set(o.got).size, `${o.what}: twice in one read`).toBe(o.got.length);
+  const again = o.got.filter((id) => o.before.has(id)).length;
+  if (!o.move.rewrites || !o.gc) expect(again, `${o.what}: emitted again`).toBe(0);
+  else expect(again, `${o.what}: emitted again`).toBeLessThanOrEqual(duplicateBound(o.change));
+}
