@@ -33,6 +33,11 @@ async function start(): Promise<Simulator> {
 
 const hashesOf = (recs: JsonObject[] | undefined, slug: string) =>
   (recs ?? []).filter((r) => r.repo_slug === slug).map((r) => String(r.hash));
+/** Repositories of a workspace without a main branch yet (nothing to look up). */
+const emptyIn = (sim: Simulator, workspace: string) =>
+  sim.cloud
+    .repositories(workspace)
+    .filter((slug) => sim.cloud.mainBranch(workspace, slug).hashes.length === 0).length;
 const truthOf = (sim: Simulator, workspace: string) =>
   sim.truth().cloudBranch.filter((t) => t.workspace === workspace);
 
@@ -92,8 +97,13 @@ describe("incremental reads", () => {
     expect(second.code).toBe(0);
     expect(second.records.get(S) ?? []).toEqual([]);
     const lists = sim.requests().filter((q) => q.route === "cloud.commits");
-    expect(lists.length).toBe(sim.cloud.repositories("acme").length);
+    const repositories = sim.cloud.repositories("acme").length;
+    expect(lists.length).toBe(repositories);
     expect(lists.every((q) => q.path.includes("exclude="))).toBe(true);
+    // The listing gives each main branch's name; its head is one lookup; nothing else is asked.
+    const routes = sim.stats().byRoute;
+    expect(routes["cloud.repository"] ?? 0).toBe(0);
+    expect(routes["cloud.branch"]).toBe(repositories - emptyIn(sim, "acme"));
   });
 
   it("lose nothing after pushes, an old branch merged late, force-pushes, a renamed and a switched main branch", async () => {

@@ -50,7 +50,9 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
   }
 
   private async resolve(): Promise<DefaultBranch> {
-    const name = await mainBranchName(this.client, this.repo);
+    // The listing's `mainbranch`, when the repositories were listed: one request less per repository.
+    const listed = this.repo.mainBranch;
+    const name = listed !== undefined ? listed : await mainBranchName(this.client, this.repo);
     if (name === null) return { kind: "empty" }; // mainbranch is null until the first push
     const head = await branchHead(this.client, this.repo, name);
     // Cloud's main branch always exists while `mainbranch` names it: a 404 for it is a moment in

@@ -28,7 +28,8 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
     for await (const page of repositoryPages(client, ws)) {
       for (const r of page) {
         if (wanted && !wanted.delete(r.slug)) continue;
-        yield { workspace: ws, slug: r.slug, updatedOn: r.updated_on };
+        const mainBranch = r.mainbranch === undefined ? undefined : (r.mainbranch?.name ?? null);
+        yield { workspace: ws, slug: r.slug, updatedOn: r.updated_on, mainBranch };
       }
     }
     for (const slug of wanted ?? []) yield { workspace: ws, slug };

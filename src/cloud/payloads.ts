@@ -17,8 +17,16 @@ export const Instant = z.string().refine((s) => {
   }
 }, "must be an ISO 8601 date-time");
 
-export const REPOSITORY_FIELDS = "next,size,pagelen,values.slug,values.updated_on";
-export const RepositoryRef = z.looseObject({ slug: z.string().min(1), updated_on: Instant.optional() });
+export const REPOSITORY_FIELDS = "next,size,pagelen,values.slug,values.updated_on,values.mainbranch.name";
+export const RepositoryRef = z.looseObject({
+  slug: z.string().min(1),
+  updated_on: Instant.optional(),
+  /** null for an empty repository; absent when not asked for. */
+  mainbranch: z
+    .looseObject({ name: z.string().min(1) })
+    .nullable()
+    .optional(),
+});
 export type RepositoryRef = z.infer<typeof RepositoryRef>;
 
 /** Partial response (`fields=`) of the pull-request list: what deciding what to read needs. */

@@ -24,4 +24,6 @@ export interface CloudRepository {
   slug: string;
   /** When the listing gave it: the repository's updated_on, which moves when anything is pushed. */
   updatedOn?: string | undefined;
+  /** When the listing gave it: the main branch's name (null: an empty repository, none yet). */
+  mainBranch?: string | null | undefined;
 }
