@@ -196,8 +196,15 @@ describe("faults", () => {
   });
   it("skips a listed repository deleted before its main branch is read, and ends a cloud stream whose commits keep failing", async () => {
     const { sim, config } = await start();
-    // docs-site is gone (404 on the repository itself); checkout-web's commits never answer.
-    sim.injectFault({ route: "cloud.repository", repository: "acme/docs-site", kind: "404-gone", times: 5 });
+    // docs-site is deleted after the listing (404 for the repository and everything in it);
+    // checkout-web's commits never answer.
+    for (const route of ["cloud.repository", "cloud.branch", "cloud.commits"] as const)
+      sim.injectFault({
+        route,
+        repository: "acme/docs-site",
+        kind: "404-gone",
+        times: Number.POSITIVE_INFINITY,
+      });
     sim.injectFault({
       route: "cloud.commits",
       repository: "acme/checkout-web",
