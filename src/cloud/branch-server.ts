@@ -18,8 +18,9 @@ export function instantMs(iso: string): number {
 /**
  * How Bitbucket Cloud lists one repository's main branch, for streams/branch-history.ts. Every
  * listing names a commit hash as its revision (`/commits/{hash}?exclude=…`): the main branch is
- * resolved once per read (`mainbranch`, then its head), so a renamed or switched main branch is
- * simply the one found now. Pages after the first follow the opaque `next` link, which carries the
+ * resolved once per read (its name from the repository listing, or `mainbranch` when the
+ * repositories are configured, then its head), so a renamed or switched main branch is simply
+ * the one found now. Pages after the first follow the opaque `next` link, which carries the
  * pinned revision and the excludes.
  *
  * A 404 on a listing or a commit may be a commit that is gone (force-push, then gc) or the
