@@ -1,12 +1,12 @@
 import { schema } from "../generated/cloud_default_branch_commits.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { BranchState, readBranch } from "../streams/branch-history.js";
-import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
-import type { ErrorCase, PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
+import type { StreamDefinition } from "../streams/definition.js";
+import { RepositoryStream } from "../streams/repository-stream.js";
+import type { PartitionEvent, ReadContext } from "../streams/stream.js";
 import { branchCommitPage, branchHead, mainBranchName } from "./api.js";
 import { CloudBranchServer } from "./branch-server.js";
 import { CLOUD } from "./deployment.js";
-import { listedRepositoryGone } from "./pullrequest-commits.js";
 import type { CloudRepository } from "./settings.js";
 
 const NAME = "cloud_default_branch_commits";
@@ -17,22 +17,9 @@ const NAME = "cloud_default_branch_commits";
  * streams/branch-history.ts (the same guarantees as the Data Center stream); how Cloud lists a
  * branch is cloud/branch-server.ts.
  */
-class CloudDefaultBranchCommits implements Stream<CloudRepository, BranchState> {
+class CloudDefaultBranchCommits extends RepositoryStream<"cloud", BranchState> {
   readonly info = CLOUD_DEFAULT_BRANCH_COMMITS.info;
   readonly partitionState = BranchState;
-  readonly errorCases: ErrorCase[];
-
-  constructor(private readonly env: StreamEnv<"cloud">) {
-    this.errorCases = [listedRepositoryGone(env.settings)];
-  }
-
-  partitions(): AsyncIterable<CloudRepository> {
-    return this.env.repositories();
-  }
-
-  partitionKey(r: CloudRepository): string {
-    return this.env.repositoryKey(r);
-  }
 
   read(
     repo: CloudRepository,

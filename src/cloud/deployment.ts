@@ -37,6 +37,13 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
 
   repositoryKey: (r) => `${r.workspace}/${r.slug}`,
 
+  /** Its pull-request list, its main branch or its commits answer 404; a configured one stays an error. */
+  repositoryGone: (s) => ({
+    when: "a listed repository answers 404 (deleted or renamed since the listing)",
+    test: (err) => s.repositories === undefined && err instanceof HttpError && err.status === 404,
+    means: "gone",
+  }),
+
   async sample(client, s) {
     const ws = s.workspace;
     let repos: CloudRepository[];

@@ -4,9 +4,10 @@ import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import { firstPage } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
-import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
+import type { StreamDefinition } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
-import type { ErrorCase, PartitionEvent, ReadContext, RecordsEvent, Stream } from "../streams/stream.js";
+import { RepositoryStream } from "../streams/repository-stream.js";
+import type { PartitionEvent, ReadContext, RecordsEvent } from "../streams/stream.js";
 import { compareInstants, sortableInstant } from "../streams/timestamps.js";
 import { pullRequestCommitPages, pullRequestPages, repository } from "./api.js";
 import { afterRead, decide, type GateState, GateTally } from "./change-detection.js";
@@ -40,38 +41,18 @@ function withoutPending(state: CloudPullRequestState | undefined): CloudPullRequ
   return rest;
 }
 
-/** A listed repository whose pull-request list answers 404 was deleted or renamed since. */
-export const listedRepositoryGone = (s: CloudSettings): ErrorCase => ({
-  when: "a listed repository answers 404 (deleted or renamed since the listing)",
-  test: (err) => s.repositories === undefined && err instanceof HttpError && err.status === 404,
-  means: "gone",
-});
-
 /**
  * `cloud_pullrequest_commits`: every commit of every pull request of a workspace. Partition: a
  * repository. Incremental: the pull requests updated after the repository's cursor (filtered by
  * Bitbucket, in every state, then by the configured states) are read oldest update first
  * (streams/pull-request-sweep.ts), each with all its commits.
  */
-class CloudPullRequestCommits implements Stream<CloudRepository, CloudPullRequestState> {
+class CloudPullRequestCommits extends RepositoryStream<"cloud", CloudPullRequestState> {
   readonly info = CLOUD_PULLREQUEST_COMMITS.info;
   readonly partitionState = CloudPullRequestState;
-  readonly errorCases: ErrorCase[];
   private readonly tally = new GateTally();
   /** Pull requests listed and not read yet, over the repositories under way: one request each at least. */
   private unread = 0;
-
-  constructor(private readonly env: StreamEnv<"cloud">) {
-    this.errorCases = [listedRepositoryGone(env.settings)];
-  }
-
-  partitions(): AsyncIterable<CloudRepository> {
-    return this.env.repositories();
-  }
-
-  partitionKey(r: CloudRepository): string {
-    return this.env.repositoryKey(r);
-  }
 
   async *read(
     repo: CloudRepository,

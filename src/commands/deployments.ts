@@ -64,6 +64,7 @@ function open<K extends DeploymentKey>(
     startDate: settings.startDate,
     repositories: () => listing.consume(),
     repositoryKey: (r) => deployment.repositoryKey(r),
+    repositoryGone: deployment.repositoryGone(s),
   };
   const wanted = opts.wanted ?? (() => false);
   return {

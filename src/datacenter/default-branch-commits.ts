@@ -3,21 +3,15 @@ import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { type BranchServer, BranchState, type DefaultBranch, readBranch } from "../streams/branch-history.js";
-import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
-import type { ErrorCase, PartitionEvent, ReadContext, Stream } from "../streams/stream.js";
-import { commitById, commitPage, DefaultBranchResolver, isNoSuchCommit, isRepositoryGone } from "./api.js";
+import type { StreamDefinition } from "../streams/definition.js";
+import { RepositoryStream } from "../streams/repository-stream.js";
+import type { PartitionEvent, ReadContext } from "../streams/stream.js";
+import { commitById, commitPage, DefaultBranchResolver, isNoSuchCommit } from "./api.js";
 import { DATA_CENTER } from "./deployment.js";
 import type { Commit } from "./payloads.js";
-import type { DcRepository, DcSettings } from "./settings.js";
+import type { DcRepository } from "./settings.js";
 
 const NAME = "dc_default_branch_commits";
-
-/** A listed repository deleted or renamed since the listing (one named in the config stays an error). */
-export const listedDcRepositoryGone = (s: DcSettings): ErrorCase => ({
-  when: "a listed repository answers 404 NoSuchRepositoryException (deleted or renamed since the listing)",
-  test: (err) => s.repositories === undefined && isRepositoryGone(err),
-  means: "gone",
-});
 
 /**
  * `dc_default_branch_commits`: every commit on the default branch of every repository of a Data
@@ -25,23 +19,10 @@ export const listedDcRepositoryGone = (s: DcSettings): ErrorCase => ({
  * how Data Center lists commits: `GET …/commits?since=&until=&start=`, `until` omitted for the
  * default branch as it is now, 404 NoSuchCommitException for an unknown `since`/`until`.
  */
-class DcDefaultBranchCommits implements Stream<DcRepository, BranchState> {
+class DcDefaultBranchCommits extends RepositoryStream<"data_center", BranchState> {
   readonly info = DC_DEFAULT_BRANCH_COMMITS.info;
   readonly partitionState = BranchState;
-  readonly errorCases: ErrorCase[];
   private readonly branches = new DefaultBranchResolver();
-
-  constructor(private readonly env: StreamEnv<"data_center">) {
-    this.errorCases = [listedDcRepositoryGone(env.settings)];
-  }
-
-  partitions(): AsyncIterable<DcRepository> {
-    return this.env.repositories();
-  }
-
-  partitionKey(r: DcRepository): string {
-    return this.env.repositoryKey(r);
-  }
 
   read(
     repo: DcRepository,

@@ -2,7 +2,7 @@ import { ConnectorError } from "../errors.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import type { DeploymentDefinition } from "../streams/definition.js";
-import { projectKeys, repoPath, repositoriesOf } from "./api.js";
+import { isRepositoryGone, projectKeys, repoPath, repositoriesOf } from "./api.js";
 import type { DcRepository, DcSettings } from "./settings.js";
 
 const PROJECTS_TO_PROBE = 10;
@@ -28,6 +28,13 @@ export const DATA_CENTER: DeploymentDefinition<"data_center"> = {
   },
 
   repositoryKey: (r) => `${r.project}/${r.slug}`,
+
+  /** 404 NoSuchRepositoryException; a configured one stays an error. */
+  repositoryGone: (s) => ({
+    when: "a listed repository answers 404 NoSuchRepositoryException (deleted or renamed since the listing)",
+    test: (err) => s.repositories === undefined && isRepositoryGone(err),
+    means: "gone",
+  }),
 
   async sample(client, s) {
     let repos: DcRepository[];

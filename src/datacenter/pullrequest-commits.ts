@@ -4,11 +4,11 @@ import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import { firstPage } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
-import type { StreamDefinition, StreamEnv } from "../streams/definition.js";
+import type { StreamDefinition } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
-import type { ErrorCase, PartitionEvent, ReadContext, RecordsEvent, Stream } from "../streams/stream.js";
+import { RepositoryStream } from "../streams/repository-stream.js";
+import type { PartitionEvent, ReadContext, RecordsEvent } from "../streams/stream.js";
 import { isNoSuchCommit, isNoSuchPullRequest, pullRequestCommitPages, pullRequestPages } from "./api.js";
-import { listedDcRepositoryGone } from "./default-branch-commits.js";
 import { DATA_CENTER } from "./deployment.js";
 import type { DcRepository, DcSettings } from "./settings.js";
 
@@ -36,22 +36,9 @@ interface Listed {
  * (`state=ALL`, a page per 1,000) and reads the commits of those updated after the cursor, oldest
  * update first (streams/pull-request-sweep.ts): an unchanged repository costs its list only.
  */
-class DcPullRequestCommits implements Stream<DcRepository, DcPullRequestState> {
+class DcPullRequestCommits extends RepositoryStream<"data_center", DcPullRequestState> {
   readonly info = DC_PULLREQUEST_COMMITS.info;
   readonly partitionState = DcPullRequestState;
-  readonly errorCases: ErrorCase[];
-
-  constructor(private readonly env: StreamEnv<"data_center">) {
-    this.errorCases = [listedDcRepositoryGone(env.settings)];
-  }
-
-  partitions(): AsyncIterable<DcRepository> {
-    return this.env.repositories();
-  }
-
-  partitionKey(r: DcRepository): string {
-    return this.env.repositoryKey(r);
-  }
 
   async *read(
     repo: DcRepository,

@@ -3,7 +3,7 @@ import type { DcRepository, DcSettings } from "../datacenter/settings.js";
 import type { Requester } from "../http/client.js";
 import type { Auth } from "../http/settings.js";
 import type { StreamInfo } from "../protocol/output.js";
-import type { Stream } from "./stream.js";
+import type { ErrorCase, Stream } from "./stream.js";
 
 /** What each kind of deployment is configured with, and what its partitions (repositories) are. */
 export interface DeploymentTypes {
@@ -25,6 +25,8 @@ export interface DeploymentDefinition<K extends DeploymentKey> {
   repositoryKey(r: RepositoryOf<K>): string;
   /** check: the first few repositories (each configured one is asked for). Throws advice. */
   sample(client: Requester, s: SettingsOf<K>): Promise<RepositoryOf<K>[]>;
+  /** A listed repository deleted or renamed since the listing: how its error looks (skipped as gone). */
+  repositoryGone(s: SettingsOf<K>): ErrorCase;
   /** check: an error of a probe, turned into advice for a user. */
   explain(err: unknown, action: string, scope: string, s: SettingsOf<K>): unknown;
 }
@@ -36,6 +38,8 @@ export interface StreamEnv<K extends DeploymentKey> {
   /** The deployment's repositories, listed once for all of its streams. */
   repositories: () => AsyncIterable<RepositoryOf<K>>;
   repositoryKey: (r: RepositoryOf<K>) => string;
+  /** The deployment's case for a listed repository gone since the listing. */
+  repositoryGone: ErrorCase;
 }
 
 /** A stream of the registry: what the catalog says of it, how to create it, how check probes it. */
