@@ -4,6 +4,7 @@ import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
 import { firstPage } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
+import { batchSize } from "../protocol/records.js";
 import type { StreamDefinition } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
 import { RepositoryStream } from "../streams/repository-stream.js";
@@ -162,7 +163,7 @@ class CloudPullRequestCommits extends RepositoryStream<"cloud", CloudPullRequest
     try {
       for await (const page of pullRequestCommitPages(client, repo, pr.id)) {
         for (const { records } of page.batches(context)) {
-          count += records.spans.length >>> 1;
+          count += batchSize(records);
           yield { kind: "records", batch: records };
         }
       }

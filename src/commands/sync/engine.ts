@@ -2,6 +2,7 @@ import { asConnectorError, ConnectorError } from "../../errors.js";
 import type { RequestScope } from "../../http/client.js";
 import { Semaphore } from "../../http/limits.js";
 import type { SyncOutput } from "../../protocol/output.js";
+import { batchSize } from "../../protocol/records.js";
 import type { Stream } from "../../streams/stream.js";
 import { Checkpoints } from "./checkpoints.js";
 import { ESTIMATE_INTERVAL_MS, WorkEstimate } from "./estimate.js";
@@ -203,7 +204,7 @@ async function readPartitions(
       }
       const e = ev.value;
       if (e.kind === "records") {
-        const count = e.batch.spans.length >>> 1;
+        const count = batchSize(e.batch);
         if (count === 0) continue;
         await statuses.ensureRunning();
         checkpoints.records(count);
