@@ -132,7 +132,13 @@ async function readBounded(
   budget: BodyBudget,
   signal: AbortSignal,
 ): Promise<Buffer | undefined> {
-  const exact = Number.isInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
+  // A large body gets an ArrayBuffer of its own (not a slice of Node's pool): a page can then
+  // free it as soon as its records are written (page.ts).
+  const exact = !(Number.isInteger(declared) && declared >= 0)
+    ? undefined
+    : declared > 4096
+      ? Buffer.allocUnsafeSlow(declared)
+      : Buffer.allocUnsafe(declared);
   const chunks: Buffer[] = [];
   let size = 0;
   let release = declared > budget.freeBytes ? await budget.enter(signal) : undefined;

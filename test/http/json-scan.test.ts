@@ -118,6 +118,35 @@ describe("Page", () => {
     const [first] = [...page.batches({ branch: "main" })];
     expect(first?.records.drop).toEqual(new Set(["branch"]));
   });
+
+  it("frees a large body once its last batch is handed on, and leaves alone bytes it does not own whole", () => {
+    const json = JSON.stringify({
+      values: Array.from({ length: 300 }, (_, i) => ({ i, pad: "x".repeat(100) })),
+    });
+    const own = Buffer.allocUnsafeSlow(Buffer.byteLength(json));
+    own.write(json);
+    const page = new Page(own, scanPage(own)!, {}, z.looseObject({}), "GET /x");
+    let seen = 0;
+    for (const { records } of page.batches({}, 100)) {
+      // Each batch is whole while it is handed on, the last one included.
+      seen += batchSize(records);
+      expect(JSON.parse(recordBytes(records, batchSize(records) - 1).toString()).i).toBe(seen - 1);
+      expect(own.length).toBe(Buffer.byteLength(json));
+    }
+    expect(seen).toBe(300);
+    expect(own.buffer.byteLength).toBe(0); // detached: its memory is gone
+    expect(() => page.items(0, 1)).toThrow();
+
+    // A slice of a larger buffer (someone else's bytes around it) is never detached.
+    const shared = Buffer.alloc(Buffer.byteLength(json) + 10);
+    shared.write(json, 5);
+    const slice = shared.subarray(5, 5 + Buffer.byteLength(json));
+    const other = new Page(slice, scanPage(slice)!, {}, z.looseObject({}), "GET /x");
+    for (const _ of other.batches({})) {
+      // handed on
+    }
+    expect(shared.buffer.byteLength).toBe(shared.length);
+  });
 });
 
 describe("compact", () => {

@@ -48,4 +48,23 @@ describe("LineWriter keeps every line whole, whatever holds the chunks it writes
     closeSync(fd);
     expect(readFileSync(file, "utf8").split("\n").slice(0, -1)).toEqual(lines);
   });
+
+  it("copies what it is given at once: bytes changed after the call are written as they were", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "line-writer-")), "out.jsonl");
+    const fd = openSync(file, "w");
+    const out = createWriteStream("", { fd, autoClose: false });
+    const w = new LineWriter(out, 1024);
+    const expected: string[] = [];
+    for (let i = 0; i < 500; i++) {
+      const line = Buffer.from(`{"i":${i},"pad":"${"y".repeat(i % 50)}"}\n`);
+      const pending = w.writePieces([line.subarray(0, 5), line.subarray(5)]);
+      expected.push(line.toString().trimEnd());
+      line.fill(0x21); // the caller reuses (or frees) its bytes as soon as the call returns
+      await pending;
+    }
+    await w.flush();
+    await new Promise<void>((resolve) => out.end(resolve));
+    closeSync(fd);
+    expect(readFileSync(file, "utf8").split("\n").slice(0, -1)).toEqual(expected);
+  });
 });
