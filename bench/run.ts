@@ -4,13 +4,14 @@
  *   npm run bench -- [--commits 200000] [--latency 25] [--concurrency 8]
  *                    [--passes startup,latency,throughput,incremental,history,workspace]
  *
- * Passes (the reads are a fresh `read` of every stream as a child process, the simulator in this process):
+ * Passes (the reads are a fresh `read` of every stream as a child process, started with the node
+ * options of the image's ENTRYPOINT, the simulator in this process):
  * - startup:     `spec` against a bare `node -e 0`, medians of 15 runs;
  * - latency:     with --latency ms per request: wall time against the serial bound (requests × latency)
  *                and against that bound divided by the concurrency;
  * - throughput:  no latency: records/s against the emit limit, i.e. the rate at which this machine
  *                serializes a sample of the same records through the same output code to a null sink;
- *                five runs: the median and the range;
+ *                five runs: the median and the range; the CPU the connector and the simulator spent;
  * - incremental: the throughput pass's final state read again with nothing changed: requests per route;
  * - history:     what the order-proof early stop costs against the old rule (bench/early-stop.ts);
  * - workspace:   Cloud change detection with 1,000 repositories (bench/passes/workspace.ts).
@@ -41,6 +42,7 @@ import { batchSize, type RecordBatch } from "../src/protocol/records.js";
 import { Redactor } from "../src/protocol/redact.js";
 import { STREAMS } from "../src/streams/registry.js";
 import { earlyStop } from "./early-stop.js";
+import { imageNodeFlags } from "./node-flags.js";
 import { startup } from "./passes/startup.js";
 import { workspace } from "./passes/workspace.js";
 
@@ -60,6 +62,7 @@ const concurrency = Number(args.concurrency);
 const passes = new Set(args.passes.split(","));
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "dist/main.js");
+const nodeFlags = imageNodeFlags(readFileSync(join(root, "Dockerfile"), "utf8"));
 const SAMPLE = 20_000;
 
 interface ReadResult {
@@ -67,6 +70,8 @@ interface ReadResult {
   wallMs: number;
   /** CPU the simulator (this process) spent while the connector ran. */
   simulatorCpuMs: number;
+  /** CPU the connector's process spent (all its threads: JavaScript, garbage collection, I/O). */
+  connectorCpuMs: number;
   records: Record<string, number>;
   peakRssMb: number;
   lastStates: unknown[];
@@ -78,7 +83,15 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   writeFileSync(join(dir, "catalog.json"), JSON.stringify(catalog(STREAMS.map((s) => s.info.name))));
-  const argv = [bin, "read", "--config", join(dir, "config.json"), "--catalog", join(dir, "catalog.json")];
+  const argv = [
+    ...nodeFlags,
+    bin,
+    "read",
+    "--config",
+    join(dir, "config.json"),
+    "--catalog",
+    join(dir, "catalog.json"),
+  ];
   if (state) {
     writeFileSync(join(dir, "state.json"), JSON.stringify(state));
     argv.push("--state", join(dir, "state.json"));
@@ -92,10 +105,15 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
     const cpu0 = process.cpuUsage();
     const child = spawn(process.execPath, argv, { stdio: ["ignore", fd, "inherit"] });
     let peakKb = 0;
+    let cpuTicks = 0;
     const poll = setInterval(() => {
       try {
         const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
         if (m) peakKb = Math.max(peakKb, Number(m[1]));
+        // utime and stime, the 12th and 13th fields after the command name's closing parenthesis.
+        const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        cpuTicks = Math.max(cpuTicks, Number(fields[11]) + Number(fields[12]));
       } catch {
         // exited
       }
@@ -132,6 +150,8 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
         code,
         wallMs,
         simulatorCpuMs,
+        // Clock ticks are 1/100 s on Linux; sampled every 50 ms, so up to 50 ms short at the end.
+        connectorCpuMs: cpuTicks * 10,
         records,
         peakRssMb: peakKb / 1024,
         lastStates: [...last.values()],
@@ -234,6 +254,7 @@ const results: Record<string, unknown> = {
   commits: total,
   latencyMs: latency,
   concurrency,
+  nodeFlags,
 };
 const table: string[][] = [];
 /** Lines after the table (e.g. the early-stop figures). */
@@ -255,7 +276,7 @@ async function pass(
   const r = await read(config, state, keepEvery);
   const requests = { ...sim.stats().byRoute, total: sim.stats().total } as Record<string, number>;
   process.stderr.write(
-    `${name}: exit ${r.code}, ${fmt(r.wallMs)} ms (simulator CPU ${fmt(r.simulatorCpuMs)} ms), ${fmt(Object.values(r.records).reduce((a, b) => a + b, 0))} records, ${requests.total} requests\n`,
+    `${name}: exit ${r.code}, ${fmt(r.wallMs)} ms (CPU: connector ${fmt(r.connectorCpuMs)} ms, simulator ${fmt(r.simulatorCpuMs)} ms), ${fmt(Object.values(r.records).reduce((a, b) => a + b, 0))} records, ${requests.total} requests\n`,
   );
   if (r.code !== 0) throw new Error(`${name}: the connector exited ${r.code}`);
   return { ...r, requests, sim };
@@ -264,7 +285,7 @@ async function pass(
 let state: unknown[] | undefined;
 
 if (passes.has("startup")) {
-  const s = startup(bin);
+  const s = startup(bin, nodeFlags);
   results.startup = s;
   table.push([
     "start-up of `spec` (median of 15)",
@@ -341,9 +362,28 @@ if (passes.has("throughput")) {
     requestsPerThousand: (r.requests.total! / recs) * 1000,
     minimumPerThousand: ((min.cloud + min.dc) / recs) * 1000,
     peakRssMb: Math.max(...runs.map((x) => x.peakRssMb)),
+    cpu: runs.map((x) => ({
+      wallMs: x.wallMs,
+      connectorMs: x.connectorCpuMs,
+      simulatorMs: x.simulatorCpuMs,
+    })),
   };
+  // Where the time goes: the connector and the simulator share the machine's cores, so the wall
+  // time is bound by their CPU together. The connector's own CPU per record says what it would
+  // reach with a server that cost nothing and a core to itself.
+  const byCpu = [...runs].sort((a, b) => a.connectorCpuMs - b.connectorCpuMs);
+  const mid = byCpu[Math.floor(byCpu.length / 2)]!;
+  const perCpuSecond = recs / (mid.connectorCpuMs / 1000);
   table.push(
     ["throughput pass", `no latency, ${n} runs`],
+    [
+      "CPU of the run with the median connector CPU",
+      `connector ${fmt(mid.connectorCpuMs / 1000, 1)} s (${fmt((mid.connectorCpuMs * 1000) / r.requests.total!)} µs per request, ${fmt((mid.connectorCpuMs * 1e6) / recs / 1000, 1)} µs per record), simulator ${fmt(mid.simulatorCpuMs / 1000, 1)} s, wall ${fmt(mid.wallMs / 1000, 1)} s on ${cpus().length} cores`,
+    ],
+    [
+      "records per second of connector CPU",
+      `${fmt(perCpuSecond)} (${fmt((perCpuSecond / limit) * 100, 1)}% of the emit limit)`,
+    ],
     [`records/s (median of ${n})`, fmt(median * limit)],
     [
       "emit limit (same records, null sink)",
@@ -427,7 +467,7 @@ if (passes.has("workspace")) {
 
 const m = results.machine as { cpus: number; cpu: string; memoryGb: number; node: string };
 const md = [
-  `Benchmark ${results.date}: ${fmt(total)} branch and Cloud pull-request commits, plus the Data Center pull requests' (${fmt(Number(results.dcPullRequestCommits ?? 0))}); ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}`,
+  `Benchmark ${results.date}: ${fmt(total)} branch and Cloud pull-request commits, plus the Data Center pull requests' (${fmt(Number(results.dcPullRequestCommits ?? 0))}); ${m.cpus} × ${m.cpu}, ${m.memoryGb} GiB, Node ${m.node}${nodeFlags.length ? ` started as the image starts it (${nodeFlags.join(" ")})` : ""}`,
   "",
   "| measure | value |",
   "| --- | --- |",

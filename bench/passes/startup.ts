@@ -14,8 +14,12 @@ function median(argv: string[], runs: number): number {
 }
 
 /** Start-up of `spec` against a bare `node -e 0` on the same machine (medians of `runs` runs). */
-export function startup(bin: string, runs = 15): { nodeMs: number; specMs: number; ratio: number } {
+export function startup(
+  bin: string,
+  nodeFlags: string[],
+  runs = 15,
+): { nodeMs: number; specMs: number; ratio: number } {
   const nodeMs = median(["-e", "0"], runs);
-  const specMs = median([bin, "spec"], runs);
+  const specMs = median([...nodeFlags, bin, "spec"], runs);
   return { nodeMs, specMs, ratio: specMs / nodeMs };
 }
