@@ -38,9 +38,13 @@ export interface SweepOptions<PR, K> {
 export async function* sweepPullRequests<PR, K>(
   o: SweepOptions<PR, K>,
 ): AsyncGenerator<PartitionEvent<unknown>> {
-  const todo = o.listed
-    .filter((pr) => o.cursor === undefined || o.compare(o.updated(pr), o.cursor) > 0)
-    .sort((a, b) => o.compare(o.updated(a), o.updated(b)) || o.id(a) - o.id(b));
+  // Each update key is computed once: a sort would otherwise compute two per comparison.
+  const keyed = o.listed
+    .map((pr) => ({ pr, key: o.updated(pr) }))
+    .filter(({ key }) => o.cursor === undefined || o.compare(key, o.cursor) > 0)
+    .sort((a, b) => o.compare(a.key, b.key) || o.id(a.pr) - o.id(b.pr));
+  const todo = keyed.map(({ pr }) => pr);
+  const keys = keyed.map(({ key }) => key);
   o.planned?.(todo.length);
   const watermark = new CompletionWatermark();
   let cursor = o.cursor;
@@ -53,10 +57,10 @@ export async function* sweepPullRequests<PR, K>(
     if (reached === before) continue;
     // Stop short of a tie with the next pull request: the cursor is exclusive.
     let r = reached;
-    const next = todo[reached + 1];
-    while (r >= 0 && next !== undefined && o.compare(o.updated(todo[r]!), o.updated(next)) === 0) r--;
+    const next = keys[reached + 1];
+    while (r >= 0 && next !== undefined && o.compare(keys[r]!, next) === 0) r--;
     if (r < 0) continue;
-    const k = capped(o.updated(todo[r]!));
+    const k = capped(keys[r]!);
     if (cursor === undefined || o.compare(k, cursor) > 0) {
       cursor = k;
       yield { kind: "checkpoint", state: o.state(cursor) };
