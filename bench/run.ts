@@ -10,7 +10,8 @@
  * - latency:     with --latency ms per request: wall time against the serial bound (requests × latency)
  *                and against that bound divided by the concurrency;
  * - throughput:  no latency: records/s against the emit limit, i.e. the rate at which this machine
- *                serializes a sample of the same records through the same output code to a null sink;
+ *                writes a sample of the same records through the same output code to /dev/null
+ *                (bench/emit-limit.ts, in a process of its own);
  *                five runs: the median and the range; the CPU the connector and the simulator spent;
  * - incremental: the throughput pass's final state read again with nothing changed: requests per route;
  * - history:     what the order-proof early stop costs against the old rule (bench/early-stop.ts);
@@ -18,7 +19,7 @@
  * Every pass reports requests, requests per 1,000 records against the minimum the page-size caps
  * allow, and the connector's peak RSS. Results go to bench/results/<stamp>.json and .md.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
   createReadStream,
@@ -32,14 +33,10 @@ import {
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { catalog, cloudConfig, dcConfig } from "../integration_tests/helpers/configs.js";
 import { type Simulator, scaleForTotals, startSimulator } from "../integration_tests/simulator/index.js";
-import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
-import { batchSize, type RecordBatch } from "../src/protocol/records.js";
-import { Redactor } from "../src/protocol/redact.js";
 import { STREAMS } from "../src/streams/registry.js";
 import { earlyStop } from "./early-stop.js";
 import { imageNodeFlags } from "./node-flags.js";
@@ -161,55 +158,19 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
   });
 }
 
-/**
- * Records per second at which the output layer serializes the sample to a null sink: the median
- * of five one-second rounds after a warm-up one, as single rounds on a shared VM swung by ±15%.
- */
-async function emitLimit(sample: ReadResult["sample"]): Promise<number> {
-  const sink = new Writable({
-    write(_chunk, _enc, cb) {
-      cb();
-    },
+/** The emit limit of the sample, measured in a process of its own (bench/emit-limit.ts). */
+function emitLimit(sample: ReadResult["sample"]): number {
+  const dir = mkdtempSync(join(tmpdir(), "bench-emit-"));
+  const file = join(dir, "sample.jsonl");
+  writeFileSync(file, sample.map((s) => `${JSON.stringify(s)}\n`).join(""));
+  const run = spawnSync(process.execPath, ["--import", "tsx", join(root, "bench/emit-limit.ts"), file], {
+    cwd: root,
+    encoding: "utf8",
   });
-  const out = new AirbyteOutput(sink, new Redactor());
-  const byStream = new Map<string, JsonObject[]>();
-  for (const s of sample) byStream.set(s.stream, [...(byStream.get(s.stream) ?? []), s.data]);
-  // Batches of 100 records as the connector hands them on: each record's own bytes, spliced.
-  const pages = [...byStream].flatMap(([stream, recs]) => {
-    const out: [string, RecordBatch][] = [];
-    for (let i = 0; i < recs.length; i += 100) out.push([stream, batchOf(recs.slice(i, i + 100))]);
-    return out;
-  });
-  const round = async (): Promise<number> => {
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < 1000) {
-      for (const [stream, batch] of pages) {
-        await out.records(stream, batch);
-        n += batchSize(batch);
-      }
-    }
-    await out.flush();
-    return n / ((performance.now() - t0) / 1000);
-  };
-  await round(); // warm-up: JIT and buffers
-  const rates: number[] = [];
-  for (let i = 0; i < 5; i++) rates.push(await round());
-  rates.sort((a, b) => a - b);
-  return rates[2]!;
-}
-
-/** A batch of records: each object's JSON bytes, no context (the sample's records hold theirs). */
-function batchOf(records: JsonObject[]): RecordBatch {
-  const texts = records.map((r) => Buffer.from(JSON.stringify(r)));
-  const spans = new Uint32Array(2 * texts.length);
-  let at = 0;
-  texts.forEach((t, i) => {
-    spans[2 * i] = at;
-    at += t.length;
-    spans[2 * i + 1] = at;
-  });
-  return { bytes: Buffer.concat(texts), spans, context: {} };
+  rmSync(dir, { recursive: true, force: true });
+  const rate = Number(run.stdout.trim());
+  if (run.status !== 0 || !(rate > 0)) throw new Error(`emit limit: exit ${run.status}: ${run.stderr}`);
+  return rate;
 }
 
 /** The fewest requests that can fetch everything the simulator holds, given each endpoint's page cap. */
@@ -340,7 +301,7 @@ if (passes.has("throughput")) {
   for (let i = 0; i < n; i++) {
     const run = await pass(`throughput ${i + 1}/${n}`, 0);
     const recs = Object.values(run.records).reduce((a, b) => a + b, 0);
-    if (i === 0) limit = await emitLimit(run.sample);
+    if (i === 0) limit = emitLimit(run.sample);
     ratios.push(recs / (run.wallMs / 1000) / limit);
     if (i < n - 1) await run.sim.close();
     runs.push(run);
@@ -386,7 +347,7 @@ if (passes.has("throughput")) {
     ],
     [`records/s (median of ${n})`, fmt(median * limit)],
     [
-      "emit limit (same records, null sink)",
+      "emit limit (same records to /dev/null, own process)",
       `${fmt(limit)} records/s (connector = ${fmt(median * 100, 1)}%, range ${fmt(sorted[0]! * 100, 1)}–${fmt(sorted.at(-1)! * 100, 1)}%)`,
     ],
     [
