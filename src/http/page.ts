@@ -98,8 +98,12 @@ const RELEASE_MIN = 16 * 1024;
  */
 function detach(buffer: ArrayBuffer): void {
   const own = buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
-  if (typeof own.transfer === "function") own.transfer(0);
-  else structuredClone(buffer, { transfer: [buffer] });
+  try {
+    if (typeof own.transfer === "function") own.transfer(0);
+    else structuredClone(buffer, { transfer: [buffer] });
+  } catch {
+    // Not detachable (e.g. marked untransferable): the garbage collector frees it as before.
+  }
 }
 
 /** Context fields some item already has: left out of the items' bytes, so no key appears twice. */

@@ -159,7 +159,9 @@ async function readBounded(
     release?.();
   }
   if (exact) return exact.subarray(0, size);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  // Copied even when it came in one chunk: that chunk is a slice of undici's socket read, not a
+  // buffer of our own that a page may free (page.ts).
+  return Buffer.concat(chunks, size);
 }
 
 function tooLarge(max: number, why: string): Exchange {
