@@ -11,6 +11,7 @@ import { AirbyteOutput } from "../src/protocol/airbyte-output.js";
 import type { JsonObject } from "../src/protocol/messages.js";
 import { batchSize, type RecordBatch } from "../src/protocol/records.js";
 import { Redactor } from "../src/protocol/redact.js";
+import { batchOf } from "../test/helpers/clients.js";
 
 const sample = readFileSync(process.argv[2] ?? "", "utf8")
   .split("\n")
@@ -25,7 +26,8 @@ for (const s of sample) {
   list.push(s.data);
   byStream.set(s.stream, list);
 }
-// Batches of 100 records as the connector hands them on: each record's own bytes, spliced.
+// Batches of 100 records as the connector hands them on: each record's own bytes, no context (the
+// sample's records hold theirs), spliced.
 const batches = [...byStream].flatMap(([stream, recs]) => {
   const list: [string, RecordBatch][] = [];
   for (let i = 0; i < recs.length; i += 100) list.push([stream, batchOf(recs.slice(i, i + 100))]);
@@ -43,19 +45,6 @@ async function round(): Promise<number> {
   }
   await out.flush();
   return n / ((performance.now() - t0) / 1000);
-}
-
-/** A batch of records: each object's JSON bytes, no context (the sample's records hold theirs). */
-function batchOf(records: JsonObject[]): RecordBatch {
-  const texts = records.map((r) => Buffer.from(JSON.stringify(r)));
-  const spans = new Uint32Array(2 * texts.length);
-  let at = 0;
-  texts.forEach((t, i) => {
-    spans[2 * i] = at;
-    at += t.length;
-    spans[2 * i + 1] = at;
-  });
-  return { bytes: Buffer.concat(texts), spans, context: {} };
 }
 
 await round(); // warm-up: JIT and buffers

@@ -21,6 +21,9 @@ import {
 import { readInProcess } from "./helpers/in-process.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
 
+/** Every commit page of a main branch after its first. */
+const LATER_PAGES = /\/commits\/[0-9a-f]{40}\?.*page=/;
+
 const sims: Simulator[] = [];
 afterAll(async () => {
   await Promise.all(sims.map((s) => s.close()));
@@ -177,13 +180,10 @@ describe("incremental reads", () => {
 
   it("resume a read cut between pages from the next link it stored, losing and repeating nothing", async () => {
     const sim = await start();
-    const config = {
-      cloud: cloudConfig(sim, "access_token", { repositories: ["data-pipeline"] }),
-      retry: FAST_RETRY,
-    };
+    const config = oneRepository(sim, "data-pipeline");
     // Every page after the first fails: the read stops with its place in the state.
     sim.injectFault({
-      route: /\/commits\/[0-9a-f]{40}\?.*page=/,
+      route: LATER_PAGES,
       kind: "503",
       times: Number.POSITIVE_INFINITY,
     });
@@ -200,12 +200,9 @@ describe("incremental reads", () => {
   it("fail the repository, not end it as read, when a later page answers 404 or 400; the next sync reads the rest", async () => {
     for (const kind of ["404-gone", "echo-error"] as const) {
       const sim = await start();
-      const config = {
-        cloud: cloudConfig(sim, "access_token", { repositories: ["data-pipeline"] }),
-        retry: FAST_RETRY,
-      };
+      const config = oneRepository(sim, "data-pipeline");
       // History collected while the branch is paged (404), or a page token refused (400).
-      sim.injectFault({ route: /\/commits\/[0-9a-f]{40}\?.*page=/, kind, times: 1 });
+      sim.injectFault({ route: LATER_PAGES, kind, times: 1 });
       const cut = await readInProcess(config, [S]);
       expect(cut.code, kind).toBe(1);
       expect(cut.statuses.get(S)?.at(-1), kind).toBe("INCOMPLETE");
@@ -222,10 +219,7 @@ describe("incremental reads", () => {
 
   it("keep the state when the main branch answers 404 for a moment, then read only what is new", async () => {
     const sim = await start();
-    const config = {
-      cloud: cloudConfig(sim, "access_token", { repositories: ["api-gateway"] }),
-      retry: FAST_RETRY,
-    };
+    const config = oneRepository(sim, "api-gateway");
     const first = await readInProcess(config, [S]);
     expect(first.code).toBe(0);
     sim.injectFault({ route: "cloud.branch", repository: "acme/api-gateway", kind: "404-gone", times: 1 });
@@ -241,12 +235,9 @@ describe("incremental reads", () => {
 
   it("start a repository over when its stored page link is on another origin than api_url now", async () => {
     const sim = await start();
-    const config = {
-      cloud: cloudConfig(sim, "access_token", { repositories: ["data-pipeline"] }),
-      retry: FAST_RETRY,
-    };
+    const config = oneRepository(sim, "data-pipeline");
     sim.injectFault({
-      route: /\/commits\/[0-9a-f]{40}\?.*page=/,
+      route: LATER_PAGES,
       kind: "503",
       times: Number.POSITIVE_INFINITY,
     });
@@ -264,3 +255,8 @@ describe("incremental reads", () => {
     );
   });
 });
+
+/** A config reading one repository of the acme workspace, retrying fast. */
+function oneRepository(sim: Simulator, slug: string) {
+  return { cloud: cloudConfig(sim, "access_token", { repositories: [slug] }), retry: FAST_RETRY };
+}
