@@ -1,11 +1,12 @@
 import { ConnectorError } from "../errors.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
+import { emptyPage } from "../http/page.js";
 import type { JsonObject } from "../protocol/messages.js";
 import type { BranchServer, DefaultBranch, HistoryCommit, PageStart } from "../streams/branch-history.js";
 import { sortableInstant } from "../streams/timestamps.js";
 import { branchCommitPage, branchHead, commitDate, mainBranchName, repository } from "./api.js";
-import type { BranchCommit } from "./payloads.js";
+import { BranchCommit } from "./payloads.js";
 import type { CloudRepository } from "./settings.js";
 
 const HASH = /^[0-9a-fA-F]{40,64}$/;
@@ -21,7 +22,7 @@ export function instantMs(iso: string): number {
  * resolved once per read (its name from the repository listing, or `mainbranch` when the
  * repositories are configured, then its head), so a renamed or switched main branch is simply
  * the one found now. Pages after the first follow the opaque `next` link, which carries the
- * pinned revision and the excludes.
+ * pinned revision and the excludes. A head that is the commit already read is not listed at all.
  *
  * A 404 on a listing or a commit may be a commit that is gone (force-push, then gc) or the
  * repository itself: Cloud's error body is not documented well enough to tell them apart, so the
@@ -71,6 +72,9 @@ export class CloudBranchServer implements BranchServer<BranchCommit> {
     const { start } = o;
     if (typeof start === "string") return this.follow(start);
     const revision = await this.revision(o.until);
+    // `git log <head> ^<head>` is empty: an unchanged main branch costs its head lookup only.
+    if (o.since !== undefined && revision.toLowerCase() === o.since.toLowerCase())
+      return { page: emptyPage(BranchCommit, `GET commits of ${this.key}`), next: undefined };
     const exclude = o.since === undefined ? undefined : [o.since];
     return this.guard(() => branchCommitPage(this.client, this.repo, { revision, exclude }));
   }

@@ -106,6 +106,14 @@ function detach(buffer: ArrayBuffer): void {
   }
 }
 
+/**
+ * A page with no items, for a listing known to be empty without asking the server (the Cloud
+ * main-branch stream's `git log <head> ^<head>`).
+ */
+export function emptyPage<T>(item: z.ZodType<T>, where: string): Page<T> {
+  return new Page(Buffer.alloc(0), { values: new Uint32Array(0), members: new Map() }, {}, item, where);
+}
+
 /** Context fields some item already has: left out of the items' bytes, so no key appears twice. */
 function collisions(items: unknown[], context: JsonObject): ReadonlySet<string> | undefined {
   const found = Object.keys(context).filter((key) =>
