@@ -1,11 +1,12 @@
 /**
- * `cloud.change_detection`: `recently_pushed` reads the pull-request lists only of repositories
- * pushed to since their last read, plus a rotating share, so that a quiet sync of a large
- * workspace costs the listing and about 1/K of the repositories; `every_repository` stays exact.
+ * `cloud.change_detection`: `recently_pushed` reads the pull-request lists and the main branches
+ * only of repositories pushed to since their last read, plus a rotating share, so that a quiet
+ * sync of a large workspace costs the listing and about 1/K of the repositories;
+ * `every_repository` stays exact.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "../src/protocol/messages.js";
-import { CLOUD_STREAM, cloudConfig, FAST_RETRY } from "./helpers/configs.js";
+import { CLOUD_BRANCH_STREAM, CLOUD_STREAM, cloudConfig, FAST_RETRY } from "./helpers/configs.js";
 import { type InProcessRead, readInProcess } from "./helpers/in-process.js";
 import { type Simulator, startSimulator } from "./simulator/index.js";
 
@@ -25,12 +26,12 @@ const recently = (s: Simulator, extra: JsonObject = {}) => ({
   retry: FAST_RETRY,
 });
 
-/** Repositories whose pull-request list the sync asked for. */
-function listedRepos(s: Simulator): Set<string> {
+/** Repositories the sync asked `route` of: their pull-request lists, or their main branches' heads. */
+function reposAsked(s: Simulator, route: string): Set<string> {
   return new Set(
     s
       .requests()
-      .filter((r) => r.route === "cloud.pullrequests")
+      .filter((r) => r.route === route)
       .map((r) => decodeURIComponent(r.path.split("/")[4] ?? "")),
   );
 }
@@ -39,10 +40,11 @@ async function sync(
   s: Simulator,
   config: JsonObject,
   state: unknown,
+  stream = CLOUD_STREAM,
 ): Promise<InProcessRead & { repos: Set<string> }> {
   s.resetStats();
-  const r = await readInProcess(config, [CLOUD_STREAM], state ? new Map([[CLOUD_STREAM, state]]) : new Map());
-  return { ...r, repos: listedRepos(s) };
+  const r = await readInProcess(config, [stream], state ? new Map([[stream, state]]) : new Map());
+  return { ...r, repos: reposAsked(s, stream === CLOUD_STREAM ? "cloud.pullrequests" : "cloud.branch") };
 }
 
 const prIds = (r: InProcessRead) =>
@@ -153,5 +155,97 @@ describe("a first sync longer than the budget", () => {
     expect(lines[0]).toMatch(
       /^cloud_pullrequest_commits: \d+ of \d+\+? repositories started, about [\d,]+ requests to go.*; at requests_per_hour 1,000,000, about \d+ min$/,
     );
+  });
+});
+
+describe("change detection, recently_pushed, main branches", () => {
+  const B = CLOUD_BRANCH_STREAM;
+  const syncB = (s: Simulator, state: unknown) => sync(s, recently(s), state, B);
+  const hashes = (r: InProcessRead, slug: string) =>
+    (r.records.get(B) ?? []).filter((x) => x.repo_slug === slug).map((x) => String(x.hash));
+  /** Repositories with a main branch: each read of one starts with its head lookup. */
+  const withBranch = (s: Simulator) =>
+    new Set(
+      s.cloud.repositories("acme").filter((slug) => s.cloud.mainBranch("acme", slug).hashes.length > 0),
+    );
+
+  it("reads only main branches pushed to since their last read, plus the rotation; the others cost nothing", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const all = s.cloud.repositories("acme");
+    const first = await syncB(s, undefined);
+    expect(first.code).toBe(0);
+    expect(first.repos).toEqual(withBranch(s));
+    expect(
+      first.logs.some((l) => l.message.includes(`read the main branch of ${all.length} of ${all.length}`)),
+    ).toBe(true);
+
+    const pushed = s.cloud.pushToMainBranch("acme", "api-gateway", 3);
+    const second = await syncB(s, first.states.get(B));
+    expect(second.code).toBe(0);
+    expect(second.repos.has("api-gateway")).toBe(true);
+    expect(hashes(second, "api-gateway").sort()).toEqual([...pushed].sort());
+    expect(second.records.get(B)?.length).toBe(pushed.length);
+    expect(second.repos.size).toBeLessThan(withBranch(s).size);
+    // A repository left to its turn is asked nothing: every commits listing is of one that was read.
+    const listed = reposAsked(s, "cloud.commits");
+    for (const slug of listed) expect(second.repos.has(slug), slug).toBe(true);
+    const line = second.logs.find((l) => l.message.startsWith(`${B}: change detection`))?.message;
+    expect(line).toMatch(/1 pushed to since their last read/);
+    expect(line).toMatch(new RegExp(`is read within ${K} syncs`));
+  });
+
+  it("reads a main-branch change that moves no updated_on within K syncs, and every main branch at least once in K", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const c = s.cloud;
+    const was = c.mainBranch("acme", "docs-site").name!;
+    let state = (await syncB(s, undefined)).states.get(B);
+    // `develop` gets commits in a push the next sync sees (the main branch is back on `was` by then,
+    // so it reads nothing new); then `develop` becomes the main branch without a push.
+    const unread = c.switchMainBranch("acme", "docs-site", "develop", { addCommits: 3 });
+    c.switchMainBranch("acme", "docs-site", was);
+    const seenPush = await syncB(s, state);
+    expect(seenPush.repos.has("docs-site")).toBe(true);
+    expect(hashes(seenPush, "docs-site")).toEqual([]);
+    state = seenPush.states.get(B);
+    c.switchMainBranch("acme", "docs-site", "develop");
+
+    const read: string[] = [];
+    const asked = new Set<string>();
+    for (let i = 0; i < K; i++) {
+      const r = await syncB(s, state);
+      expect(r.code).toBe(0);
+      read.push(...hashes(r, "docs-site"));
+      for (const slug of r.repos) asked.add(slug);
+      state = r.states.get(B);
+    }
+    expect(read.sort()).toEqual([...unread].sort());
+    expect(asked).toEqual(withBranch(s));
+  });
+
+  it("keeps the gate's record of a read cut short, so the next sync resumes it and loses nothing", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const first = await syncB(s, undefined);
+    const pushed = s.cloud.pushToMainBranch("acme", "data-pipeline", 150);
+    // Every page after the first fails: the read stops with its place in the state.
+    s.injectFault({
+      route: /\/data-pipeline\/commits\/[0-9a-f]{40}\?.*page=/,
+      kind: "503",
+      times: Number.POSITIVE_INFINITY,
+    });
+    const cut = await syncB(s, first.states.get(B));
+    expect(cut.code).toBe(1);
+    type Partitions = { partitions: Record<string, { pending?: unknown; checked_at?: string }> };
+    const before = (first.states.get(B) as Partitions).partitions["acme/data-pipeline"];
+    const after = (cut.states.get(B) as Partitions).partitions["acme/data-pipeline"];
+    expect(after?.pending).toBeDefined();
+    expect(after?.checked_at).toBe(before?.checked_at);
+    s.clearFaults();
+    const rest = await syncB(s, cut.states.get(B));
+    expect(rest.code).toBe(0);
+    const got = [...hashes(cut, "data-pipeline"), ...hashes(rest, "data-pipeline")];
+    expect(got.sort()).toEqual([...pushed].sort());
   });
 });

@@ -3,20 +3,22 @@ import { compareInstants } from "../streams/timestamps.js";
 import type { CloudRepository, CloudSettings } from "./settings.js";
 
 /**
- * `cloud.change_detection: recently_pushed`: which repositories' pull-request lists a sync reads
- * when a workspace is too large to read every one each sync (Cloud allows about 1,000 requests an
- * hour). A repository's `updated_on` moves when anything is pushed to it; the repository listing
- * (needed anyway, 100 a page) shows it. A repository is read when:
- * - it was pushed to since its pull requests were last read (`updated_on` at or after the
- *   server's clock at that read, `checked_at`, minus a margin; never the largest `updated_on`
- *   seen), or
+ * `cloud.change_detection: recently_pushed`: which repositories a sync reads when a workspace is
+ * too large to read every one each sync (Cloud allows about 1,000 requests an hour). Both Cloud
+ * streams use it: the pull-request lists (pullrequest-commits.ts) and the main branches
+ * (default-branch-commits.ts). A repository's `updated_on` moves when anything is pushed to it;
+ * the repository listing (needed anyway, 100 a page) shows it. A repository is read when:
+ * - it was pushed to since it was last read (`updated_on` at or after the server's clock at that
+ *   read, `checked_at`, minus a margin; never the largest `updated_on` seen), or
  * - its turn in the rotation has come (`due_in` counts down; a share of about 1 in
  *   `full_sweep_syncs` comes due each sync, spread by a stable hash), or
  * - it has no such record yet (first sync in this mode, a new repository).
  * What moves no `updated_on` (a pull request opened on a branch pushed earlier, declined, or
- * updated from a fork) is read at the latest when the repository's turn comes: within
- * `full_sweep_syncs` syncs. Everything is per repository, so an interrupted sync leaves each
- * repository's turn where it was.
+ * updated from a fork; whatever else Bitbucket does not count as a push) is read at the latest
+ * when the repository's turn comes: within `full_sweep_syncs` syncs. Everything is per
+ * repository, so an interrupted sync leaves each repository's turn where it was; and a stream
+ * keeps the record as it was until a read ends, so the decision that started a read cut short
+ * (pushed, due, new) holds again next sync, which resumes it.
  */
 
 /** Pushes this close before the last check count as after it (clocks, and a list not yet showing a push). */
@@ -45,7 +47,7 @@ export function decide(
   return dueIn <= 1 ? { read: true, why: "due" } : { read: false, dueIn: dueIn - 1 };
 }
 
-/** The gate's record after a repository's pull requests were read at `checkedAt` (the server's clock). */
+/** The gate's record after a repository was read at `checkedAt` (the server's clock). */
 export function afterRead(
   s: CloudSettings,
   key: string,
@@ -72,10 +74,14 @@ export class GateTally {
     else this.counts.skipped++;
   }
 
-  summary(s: CloudSettings, stream: string): string | undefined {
+  /**
+   * The LOG line: `what` the stream reads of a repository, `misses` the changes of it that move no
+   * `updated_on` (read when the repository's turn comes).
+   */
+  summary(s: CloudSettings, stream: string, what: string, misses: string): string | undefined {
     if (s.changeDetection === "every_repository") return undefined;
     const c = this.counts;
     const read = c.new + c.pushed + c.due;
-    return `${stream}: change detection recently_pushed: read the pull requests of ${read} of ${read + c.skipped} repositories (${c.pushed} pushed to since their last read, ${c.due} whose turn in the rotation came, ${c.new} read for the first time); a change that moves no repository's updated_on (a pull request opened on a branch pushed earlier, declined, or updated from a fork) is read within ${s.fullSweepSyncs} syncs`;
+    return `${stream}: change detection recently_pushed: read ${what} of ${read} of ${read + c.skipped} repositories (${c.pushed} pushed to since their last read, ${c.due} whose turn in the rotation came, ${c.new} read for the first time); ${misses} is read within ${s.fullSweepSyncs} syncs`;
   }
 }

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { schema } from "../generated/cloud_default_branch_commits.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { BranchState, readBranch } from "../streams/branch-history.js";
@@ -6,29 +7,77 @@ import { RepositoryStream } from "../streams/repository-stream.js";
 import type { PartitionEvent, ReadContext } from "../streams/stream.js";
 import { branchCommitPage, branchHead, mainBranchName } from "./api.js";
 import { CloudBranchServer } from "./branch-server.js";
+import { afterRead, decide, GateTally } from "./change-detection.js";
 import { CLOUD } from "./deployment.js";
+import { Instant } from "./payloads.js";
 import type { CloudRepository } from "./settings.js";
 
 const NAME = "cloud_default_branch_commits";
 
 /**
+ * State of one repository: the branch walk's (streams/branch-history.ts), and with
+ * `change_detection: recently_pushed` the gate's record (change-detection.ts).
+ */
+export const CloudBranchState = BranchState.safeExtend({
+  checked_at: Instant.optional(),
+  due_in: z.number().int().min(1).optional(),
+});
+export type CloudBranchState = z.infer<typeof CloudBranchState>;
+
+/**
  * `cloud_default_branch_commits`: every commit reachable from the main branch (`mainbranch`) of
  * every repository of a Cloud workspace. Partition: a repository. Reading is
  * streams/branch-history.ts (the same guarantees as the Data Center stream); how Cloud lists a
- * branch is cloud/branch-server.ts.
+ * branch is cloud/branch-server.ts. With `change_detection: recently_pushed`, a repository not
+ * pushed to since its last read is read only when its turn in the rotation comes.
  */
-class CloudDefaultBranchCommits extends RepositoryStream<"cloud", BranchState> {
+class CloudDefaultBranchCommits extends RepositoryStream<"cloud", CloudBranchState> {
   readonly info = CLOUD_DEFAULT_BRANCH_COMMITS.info;
-  readonly partitionState = BranchState;
+  readonly partitionState = CloudBranchState;
+  private readonly tally = new GateTally();
 
-  read(
+  async *read(
     repo: CloudRepository,
-    state: BranchState | undefined,
+    state: CloudBranchState | undefined,
     ctx: ReadContext,
-  ): AsyncIterable<PartitionEvent<BranchState>> {
-    const origin = new URL(this.env.settings.apiUrl).origin;
-    const server = new CloudBranchServer(ctx.client, repo, this.partitionKey(repo), origin);
-    return readBranch(server, state, this.env.startDate?.getTime(), ctx);
+  ): AsyncGenerator<PartitionEvent<CloudBranchState>> {
+    const s = this.env.settings;
+    const key = this.partitionKey(repo);
+    const gate = decide(s, key, repo, state);
+    this.tally.count(gate);
+    if (!gate.read) {
+      yield { kind: "checkpoint", state: { ...state, due_in: gate.dueIn } };
+      return;
+    }
+    const { checked_at, due_in, ...walked } = state ?? {};
+    const gated = s.changeDetection === "recently_pushed";
+    const kept = gated && checked_at !== undefined ? { checked_at, due_in } : {};
+    const server = new CloudBranchServer(ctx.client, repo, key, new URL(s.apiUrl).origin);
+    const readStart = Date.now();
+    let last: BranchState | undefined = state === undefined ? undefined : walked;
+    for await (const event of readBranch(server, last, this.env.startDate?.getTime(), ctx)) {
+      if (event.kind !== "checkpoint") {
+        yield event;
+        continue;
+      }
+      last = event.state;
+      // While the read is under way the gate's record stays as it was: a cut read resumes first.
+      yield { kind: "checkpoint", state: { ...event.state, ...kept } };
+    }
+    if (!gated || last?.pending !== undefined) return;
+    const checked = afterRead(s, key, state, ctx.client.serverTime(readStart).earliest);
+    yield { kind: "checkpoint", state: { ...last, ...checked } };
+  }
+
+  /** After every repository: the gate's LOG line (change_detection recently_pushed). */
+  finish(ctx: ReadContext): void {
+    const line = this.tally.summary(
+      this.env.settings,
+      NAME,
+      "the main branch",
+      "a main-branch change that moves no repository's updated_on (if Bitbucket does not count a change of the main-branch setting as a push)",
+    );
+    if (line) ctx.logger.info(line);
   }
 }
 

@@ -137,7 +137,12 @@ class CloudPullRequestCommits extends RepositoryStream<"cloud", CloudPullRequest
 
   /** After every repository: the gate's LOG line (change_detection recently_pushed). */
   finish(ctx: ReadContext): void {
-    const line = this.tally.summary(this.env.settings, NAME);
+    const line = this.tally.summary(
+      this.env.settings,
+      NAME,
+      "the pull requests",
+      "a change that moves no repository's updated_on (a pull request opened on a branch pushed earlier, declined, or updated from a fork)",
+    );
     if (line) ctx.logger.info(line);
   }
 

@@ -104,7 +104,9 @@ export class CloudBranchMutator {
     const { h, head } = this.main(repo);
     const from = h.head(to) ?? head;
     const n = Math.max(0, Math.floor(opts.addCommits ?? 0));
-    const added = h.grow(from, n, this.dates(repo, n));
+    // A switch without new commits is a change of the repository's settings, not a push: whether
+    // Bitbucket moves updated_on for it is not documented, and the simulator takes the worse case.
+    const added = n > 0 ? h.grow(from, n, this.dates(repo, n)) : [];
     h.setRef(to, added[added.length - 1] ?? from);
     repo.mainbranch = to;
     return added;
