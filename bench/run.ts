@@ -410,20 +410,20 @@ if (passes.has("workspace")) {
   process.stderr.write("workspace: 1,000 Cloud repositories, 20 pull requests each\n");
   const w = await workspace();
   results.workspace = w;
-  for (const [mode, m] of Object.entries(w.modes)) {
+  const rows = (label: string, m: Omit<(typeof w.modes)[string], "bothStreams">): [string, string][] => {
     const worst = Object.entries(m.syncsToRead).map(([kind, syncs]) => `${kind}: ${Math.max(...syncs)}`);
-    table.push(
+    return [
       [
-        `workspace, ${mode}: quiet sync`,
+        `${label}: quiet sync`,
         `${fmt(m.quietSyncRequests)} requests for ${fmt(w.repositories)} repositories`,
       ],
-      [`workspace, ${mode}: syncs until each change is read (worst)`, worst.join("; ")],
-      [
-        `workspace, ${mode}: requests per sync after the changes`,
-        m.requestsPerSync.map((n) => fmt(n)).join(", "),
-      ],
-    );
-  }
+      [`${label}: syncs until each change is read (worst)`, worst.join("; ")],
+      [`${label}: requests per sync after the changes`, m.requestsPerSync.map((n) => fmt(n)).join(", ")],
+    ];
+  };
+  for (const [mode, m] of Object.entries(w.modes)) table.push(...rows(`workspace, ${mode}`, m));
+  for (const [mode, m] of Object.entries(w.modes))
+    table.push(...rows(`workspace, both Cloud streams, ${mode}`, m.bothStreams));
 }
 
 const m = results.machine as { cpus: number; cpu: string; memoryGb: number; node: string };

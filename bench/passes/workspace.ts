@@ -1,4 +1,4 @@
-import { CLOUD_STREAM, cloudConfig } from "../../integration_tests/helpers/configs.js";
+import { CLOUD_BRANCH_STREAM, CLOUD_STREAM, cloudConfig } from "../../integration_tests/helpers/configs.js";
 import { readInProcess } from "../../integration_tests/helpers/in-process.js";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 
@@ -6,14 +6,26 @@ import { type Simulator, startSimulator } from "../../integration_tests/simulato
  * Change detection at workspace scale: 1,000 Cloud repositories with 20 pull requests each. What
  * a quiet sync costs in each mode, and after a round of changes (pushes to pull requests' source
  * branches, pull requests opened on branches pushed long ago, declines), after how many syncs
- * each change is read. Syncs are an hour apart on the simulator's clock.
+ * each change is read. Then the main-branch stream joins the pull-request stream: what a quiet
+ * sync of both costs, and after how many syncs pushes to main branches are read. Syncs are an
+ * hour apart on the simulator's clock.
  */
 export interface WorkspaceResult {
   repositories: number;
   fullSweepSyncs: number;
   modes: Record<
     string,
-    { quietSyncRequests: number; syncsToRead: Record<string, number[]>; requestsPerSync: number[] }
+    {
+      quietSyncRequests: number;
+      syncsToRead: Record<string, number[]>;
+      requestsPerSync: number[];
+      /** Both Cloud streams (pull requests and main branches). */
+      bothStreams: {
+        quietSyncRequests: number;
+        syncsToRead: Record<string, number[]>;
+        requestsPerSync: number[];
+      };
+    }
   >;
 }
 
@@ -50,30 +62,45 @@ function config(sim: Simulator, mode: string) {
 
 /** Syncs an hour apart on the simulator's clock, each from the last one's state. */
 class Syncs {
-  state: unknown;
+  readonly streams = [CLOUD_STREAM];
+  private readonly states = new Map<string, unknown>();
   constructor(
     private readonly sim: Simulator,
     private readonly mode: string,
   ) {}
+  /** Requests of the sync, and what it read: `slug#pull request` and `slug@commit` (main branches). */
   async next(): Promise<{ requests: number; read: Set<string> }> {
     this.sim.advanceClock(3600);
     this.sim.resetStats();
-    const states = this.state === undefined ? new Map() : new Map([[CLOUD_STREAM, this.state]]);
-    const r = await readInProcess(config(this.sim, this.mode), [CLOUD_STREAM], states);
-    this.state = r.states.get(CLOUD_STREAM);
-    const read = new Set(
-      (r.records.get(CLOUD_STREAM) ?? []).map((x) => `${String(x.repo_slug)}#${String(x.pull_request_id)}`),
-    );
+    const r = await readInProcess(config(this.sim, this.mode), this.streams, this.states);
+    for (const stream of this.streams) this.states.set(stream, r.states.get(stream));
+    const read = new Set([
+      ...(r.records.get(CLOUD_STREAM) ?? []).map(
+        (x) => `${String(x.repo_slug)}#${String(x.pull_request_id)}`,
+      ),
+      ...(r.records.get(CLOUD_BRANCH_STREAM) ?? []).map((x) => `${String(x.repo_slug)}@${String(x.hash)}`),
+    ]);
     return { requests: this.sim.stats().total, read };
   }
 }
 
 async function rounds(sim: Simulator, mode: string) {
   const syncs = new Syncs(sim, mode);
+  const pullRequests = await quietThenChanges(syncs, () => makeChanges(sim));
+  syncs.streams.push(CLOUD_BRANCH_STREAM);
+  const bothStreams = await quietThenChanges(syncs, () => pushToMainBranches(sim));
+  return { ...pullRequests, bothStreams };
+}
+
+/**
+ * A first sync, one to settle (repositories pushed just before the first are read once more), a
+ * quiet one; then a round of changes, and syncs until each change is read.
+ */
+async function quietThenChanges(syncs: Syncs, change: () => { kind: string; key: string }[]) {
   await syncs.next();
   await syncs.next();
   const quietSyncRequests = (await syncs.next()).requests;
-  const changes = makeChanges(sim);
+  const changes = change();
   const readAt = new Map<string, number>();
   const requestsPerSync: number[] = [];
   for (let n = 1; n <= K + 1 && changes.some((c) => !readAt.has(c.key)); n++) {
@@ -88,6 +115,18 @@ async function rounds(sim: Simulator, mode: string) {
     syncsToRead[c.kind] = list;
   }
   return { quietSyncRequests, syncsToRead, requestsPerSync };
+}
+
+/** Pushes of one commit to the main branches of CHANGES repositories. */
+function pushToMainBranches(sim: Simulator): { kind: string; key: string }[] {
+  const repos = sim.cloud.repositories("acme");
+  const changes: { kind: string; key: string }[] = [];
+  for (let i = 0; i < CHANGES; i++) {
+    const slug = repos[(i * 53 + 7) % repos.length]!;
+    for (const hash of sim.cloud.pushToMainBranch("acme", slug, 1))
+      changes.push({ kind: "push to a main branch", key: `${slug}@${hash}` });
+  }
+  return changes;
 }
 
 /** A round of changes on distinct repositories, on pull requests whose commits can be read. */
