@@ -28,9 +28,11 @@ export function repoPath(r: CloudRepository): string {
 }
 
 /**
- * The workspace's repositories, most recently pushed first (`fields=` keeps each page small: slug
- * and updated_on). Sorted descending, a repository pushed while the list is paged moves to the
- * front: read twice, never skipped.
+ * The workspace's repositories, most recently pushed first (`fields=` keeps each page small: slug,
+ * updated_on, main branch). A repository pushed while the list is paged moves to the front: if it
+ * was still to come, this listing misses it and the one at a page boundary comes twice (the sync
+ * engine reads each repository once); its state keeps it for the next sync, whose listing shows
+ * it pushed.
  */
 export async function* repositoryPages(
   client: Requester,

@@ -292,6 +292,23 @@ describe("runSync", () => {
     expect(last.data).toEqual({ partitions: { p0: { page: 1 }, p1: { page: 1 }, gone: { page: 7 } } });
   });
 
+  it("reads a partition listed twice once (a listing that shifted while it was paged)", async () => {
+    const seen: { key: string; state: unknown }[] = [];
+    const stream = fakeStream({ partitions: 3, pages: 2, seen });
+    const twice: Stream<string, { page: number }> = {
+      ...stream,
+      async *partitions() {
+        yield* ["p0", "p1", "p1", "p2", "p0"];
+      },
+    };
+    const out = recorder();
+    const r = await runSync([entry(twice)], out, { concurrency: 2, stateIntervalMs: 0 });
+    expect(r.failed).toEqual([]);
+    expect(seen.map((x) => x.key).sort()).toEqual(["p0", "p1", "p2"]);
+    const records = out.events.filter((e) => e.kind === "records").reduce((n, e) => n + e.count!, 0);
+    expect(records).toBe(3 * 2 * 2);
+  });
+
   it("skips a partition the stream says is gone, keeping its state, and completes", async () => {
     const gone = new ConnectorError("not_found", "deleted since the listing");
     const stream = fakeStream({ partitions: 3, fail: { p1: gone } });

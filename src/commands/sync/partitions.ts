@@ -53,10 +53,17 @@ export class ListingFailed extends Error {
 
 async function* listed(s: Schedule): AsyncGenerator<Listed> {
   const shard = s.shard;
+  // A listing paged by offset or page number shifts when an item moves or appears while it is
+  // paged (Cloud sorts repositories by updated_on, and a push moves one to the front), so the item
+  // at a page boundary can be listed twice. Read twice, from the same state, it would emit its new
+  // commits twice: each partition is read once per sync.
+  const seen = new Set<string>();
   try {
     for await (const partition of s.stream.partitions(s.ctx)) {
       const key = s.stream.partitionKey(partition);
       if (shard && shardOf(key, shard.count) !== shard.index) continue;
+      if (seen.has(key)) continue;
+      seen.add(key);
       s.onFound?.();
       yield { partition, key };
     }
