@@ -197,6 +197,29 @@ describe("incremental reads", () => {
     expect(all.sort()).toEqual(sim.cloud.mainBranch("acme", "data-pipeline").hashes.sort());
   });
 
+  it("drop a read cut short that cannot resume, even when nothing is new after it", async () => {
+    const sim = await start();
+    const config = oneRepository(sim, "data-pipeline");
+    const first = await readInProcess(config, [S]);
+    sim.cloud.pushToMainBranch("acme", "data-pipeline", 150);
+    sim.injectFault({ route: LATER_PAGES, kind: "503", times: Number.POSITIVE_INFINITY });
+    const cut = await readInProcess(config, [S], new Map([[S, first.states.get(S)]]));
+    sim.clearFaults();
+    type Partitions = { partitions: Record<string, { pending?: unknown; commit_id?: string }> };
+    const before = (first.states.get(S) as Partitions).partitions["acme/data-pipeline"];
+    expect((cut.states.get(S) as Partitions).partitions["acme/data-pipeline"]?.pending).toBeDefined();
+    // The pushed commits are force-pushed away and collected: the head is the last commit read again.
+    sim.cloud.forcePushMainBranch("acme", "data-pipeline", { drop: 150, add: 0, gc: true });
+    const next = await readInProcess(config, [S], new Map([[S, cut.states.get(S)]]));
+    expect(next.code).toBe(0);
+    expect(next.logs.some((l) => l.message.includes("cannot resume"))).toBe(true);
+    const now = (next.states.get(S) as Partitions).partitions["acme/data-pipeline"];
+    expect(now?.pending).toBeUndefined();
+    expect(now?.commit_id).toBe(before?.commit_id);
+    const again = await readInProcess(config, [S], new Map([[S, next.states.get(S)]]));
+    expect(again.logs.some((l) => l.message.includes("cannot resume"))).toBe(false);
+  });
+
   it("fail the repository, not end it as read, when a later page answers 404 or 400; the next sync reads the rest", async () => {
     for (const kind of ["404-gone", "echo-error"] as const) {
       const sim = await start();

@@ -137,6 +137,9 @@ export async function* readBranch<T>(
         `${server.key}: the interrupted read cannot resume (its commit is gone); reading again`,
       );
       state = withoutPending(state);
+      // Said at once: if nothing is new from here, no later checkpoint would drop the stale
+      // pending, and every sync would try to resume it again.
+      yield { kind: "checkpoint", state };
     }
   }
   if (state === undefined) yield* reader.readAll();
