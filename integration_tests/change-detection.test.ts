@@ -17,6 +17,8 @@ afterEach(async () => {
 });
 
 const K = 3;
+/** Every commit page of data-pipeline's main branch after its first. */
+const LATER_PIPELINE_PAGES = /\/data-pipeline\/commits\/[0-9a-f]{40}\?.*page=/;
 const recently = (s: Simulator, extra: JsonObject = {}) => ({
   cloud: cloudConfig(s, "access_token", {
     change_detection: "recently_pushed",
@@ -224,17 +226,77 @@ describe("change detection, recently_pushed, main branches", () => {
     expect(asked).toEqual(withBranch(s));
   });
 
+  it("reads a push made while a read was cut short by the sync after the one that resumes it", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const first = await syncB(s, undefined);
+    s.advanceClock(3600);
+    const before = s.cloud.pushToMainBranch("acme", "data-pipeline", 150);
+    s.injectFault({ route: LATER_PIPELINE_PAGES, kind: "503", times: Number.POSITIVE_INFINITY });
+    const cut = await syncB(s, first.states.get(B));
+    expect(cut.code).toBe(1);
+    s.clearFaults();
+    s.advanceClock(3600);
+    const during = s.cloud.pushToMainBranch("acme", "data-pipeline", 5);
+    s.advanceClock(3600);
+    // The resuming read ends at the head its first page pinned; the next sync reads the rest.
+    const got = hashes(cut, "data-pipeline");
+    let state = cut.states.get(B);
+    for (let i = 0; i < 2; i++) {
+      const r = await syncB(s, state);
+      expect(r.code).toBe(0);
+      got.push(...hashes(r, "data-pipeline"));
+      state = r.states.get(B);
+      s.advanceClock(3600);
+    }
+    expect(got.sort()).toEqual([...before, ...during].sort());
+  });
+
+  it("reads a first push made after the listing and before the repository's read by the next sync", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const config = { ...recently(s, { workspace: "other-ws", full_sweep_syncs: 24 }), max_concurrency: 1 };
+    const read = (state: unknown) => {
+      s.resetStats();
+      return readInProcess(config, [B], state ? new Map([[B, state]]) : new Map());
+    };
+    // The listing says other-ws/scratch is empty (mainbranch null). Head lookups answer slowly, and
+    // scratch's first push lands while one waits, an hour before scratch is read on the server's
+    // clock: after the listing, before scratch's read (one repository at a time; scratch is
+    // listed last).
+    s.injectFault({ route: "cloud.branch", kind: "slow-headers", delayMs: 300, times: Number.POSITIVE_INFINITY });
+    let pushed: string[] = [];
+    let pushedAfter = -1;
+    const watch = setInterval(() => {
+      const asked = s.requests();
+      if (pushedAfter >= 0 || !asked.some((q) => q.route === "cloud.branch")) return;
+      pushedAfter = asked.length;
+      pushed = s.cloud.pushToMainBranch("other-ws", "scratch", 3);
+      s.advanceClock(3600); // the rest of a long first sync: beyond the gate's margin
+    }, 5);
+    const first = await read(undefined).finally(() => clearInterval(watch));
+    expect(first.code).toBe(0);
+    const order = s.requests().map((q) => q.route);
+    expect(order.indexOf("cloud.repositories")).toBeLessThan(pushedAfter);
+    expect(pushed.length).toBe(3);
+    expect(hashes(first, "scratch")).toEqual([]);
+    // Not due by rotation next sync: only the gate can send the next sync to it.
+    const after = (first.states.get(B) as { partitions: Record<string, { due_in?: number }> }).partitions;
+    expect(after["other-ws/scratch"]?.due_in).toBeGreaterThan(1);
+    s.clearFaults();
+    s.advanceClock(3600);
+    const next = await read(first.states.get(B));
+    expect(next.code).toBe(0);
+    expect(hashes(next, "scratch").sort()).toEqual([...pushed].sort());
+  });
+
   it("keeps the gate's record of a read cut short, so the next sync resumes it and loses nothing", async () => {
     sim = await startSimulator();
     const s = sim;
     const first = await syncB(s, undefined);
     const pushed = s.cloud.pushToMainBranch("acme", "data-pipeline", 150);
     // Every page after the first fails: the read stops with its place in the state.
-    s.injectFault({
-      route: /\/data-pipeline\/commits\/[0-9a-f]{40}\?.*page=/,
-      kind: "503",
-      times: Number.POSITIVE_INFINITY,
-    });
+    s.injectFault({ route: LATER_PIPELINE_PAGES, kind: "503", times: Number.POSITIVE_INFINITY });
     const cut = await syncB(s, first.states.get(B));
     expect(cut.code).toBe(1);
     type Partitions = { partitions: Record<string, { pending?: unknown; checked_at?: string }> };

@@ -61,12 +61,19 @@ class CloudDefaultBranchCommits extends RepositoryStream<"cloud", CloudBranchSta
         continue;
       }
       last = event.state;
-      // While the read is under way the gate's record stays as it was: a cut read resumes first.
+      // While the read is under way the gate's record stays as it was, so a read cut short is
+      // decided the same way next sync (pushed, due or new) and resumes.
       yield { kind: "checkpoint", state: { ...event.state, ...kept } };
     }
-    if (!gated || last?.pending !== undefined) return;
-    const checked = afterRead(s, key, state, ctx.client.serverTime(readStart).earliest);
-    yield { kind: "checkpoint", state: { ...last, ...checked } };
+    // A resumed read ends at the head its first page pinned, before this sync: pushes since are
+    // not read yet, so the record stays as it was, and the next sync (same decision) reads them.
+    if (!gated || state?.pending !== undefined || last?.pending !== undefined) return;
+    // The main branch's name may come from the listing, fetched before this read: what the read
+    // saw is no later than the listing (an empty repository's first push, a switched branch).
+    const seen = ctx.client.serverTime(readStart).earliest;
+    const checkedAt =
+      repo.mainBranch !== undefined && repo.listedAt !== undefined ? Math.min(seen, repo.listedAt) : seen;
+    yield { kind: "checkpoint", state: { ...last, ...afterRead(s, key, state, checkedAt) } };
   }
 
   /** After every repository: the gate's LOG line (change_detection recently_pushed). */

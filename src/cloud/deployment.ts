@@ -25,11 +25,17 @@ export const CLOUD: DeploymentDefinition<"cloud"> = {
       return;
     }
     const wanted = s.repositories ? new Set(s.repositories) : undefined;
-    for await (const page of repositoryPages(client, ws)) {
-      for (const r of page) {
+    const pages = repositoryPages(client, ws)[Symbol.asyncIterator]();
+    for (;;) {
+      // Pages are fetched as the sync gets to them, maybe hours apart in a long first sync.
+      const asked = Date.now();
+      const next = await pages.next();
+      if (next.done) break;
+      const listedAt = client.serverTime(asked).earliest;
+      for (const r of next.value) {
         if (wanted && !wanted.delete(r.slug)) continue;
         const mainBranch = r.mainbranch === undefined ? undefined : (r.mainbranch?.name ?? null);
-        yield { workspace: ws, slug: r.slug, updatedOn: r.updated_on, mainBranch };
+        yield { workspace: ws, slug: r.slug, updatedOn: r.updated_on, mainBranch, listedAt };
       }
     }
     for (const slug of wanted ?? []) yield { workspace: ws, slug };

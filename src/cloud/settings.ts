@@ -13,7 +13,7 @@ export interface CloudSettings {
   repositories?: string[] | undefined;
   pullRequestStates: PullRequestState[];
   apiUrl: string;
-  /** Which repositories' pull-request lists a sync reads: all, or those pushed since their last check plus a rotating slice. */
+  /** Which repositories the Cloud streams read: all, or those pushed since their last check plus a rotating slice. */
   changeDetection: ChangeDetection;
   /** recently_pushed: every repository is read at least once in this many syncs. */
   fullSweepSyncs: number;
@@ -26,4 +26,9 @@ export interface CloudRepository {
   updatedOn?: string | undefined;
   /** When the listing gave it: the main branch's name (null: an empty repository, none yet). */
   mainBranch?: string | null | undefined;
+  /**
+   * When the listing gave it: the server's clock (ms) when its page was asked for, no later than
+   * what the page shows (a push after it may be missing from the page).
+   */
+  listedAt?: number | undefined;
 }
