@@ -51,8 +51,11 @@ const { values: args } = parseArgs({
     passes: { type: "string", default: "startup,latency,throughput,incremental,history,workspace" },
     runs: { type: "string", default: "5" },
     out: { type: "string", default: "bench/results" },
+    // Another node binary for the connector and the emit limit (e.g. the image's Node 24).
+    node: { type: "string", default: process.execPath },
   },
 });
+const node = args.node;
 const total = Number(args.commits);
 const latency = Number(args.latency);
 const concurrency = Number(args.concurrency);
@@ -100,7 +103,7 @@ function read(config: unknown, state: unknown[] | undefined, keepEvery: number):
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const child = spawn(process.execPath, argv, { stdio: ["ignore", fd, "inherit"] });
+    const child = spawn(node, argv, { stdio: ["ignore", fd, "inherit"] });
     let peakKb = 0;
     let cpuTicks = 0;
     const poll = setInterval(() => {
@@ -163,7 +166,7 @@ function emitLimit(sample: ReadResult["sample"]): number {
   const dir = mkdtempSync(join(tmpdir(), "bench-emit-"));
   const file = join(dir, "sample.jsonl");
   writeFileSync(file, sample.map((s) => `${JSON.stringify(s)}\n`).join(""));
-  const run = spawnSync(process.execPath, ["--import", "tsx", join(root, "bench/emit-limit.ts"), file], {
+  const run = spawnSync(node, ["--import", "tsx", join(root, "bench/emit-limit.ts"), file], {
     cwd: root,
     encoding: "utf8",
   });
@@ -210,7 +213,7 @@ const results: Record<string, unknown> = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGb: Math.round(totalmem() / 2 ** 30),
-    node: process.version,
+    node: spawnSync(node, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim(),
   },
   commits: total,
   latencyMs: latency,
@@ -246,7 +249,7 @@ async function pass(
 let state: unknown[] | undefined;
 
 if (passes.has("startup")) {
-  const s = startup(bin, nodeFlags);
+  const s = startup(node, bin, nodeFlags);
   results.startup = s;
   table.push([
     "start-up of `spec` (median of 15)",
