@@ -144,7 +144,7 @@ export const CloudConfig = z
     change_detection: z.enum(CHANGE_DETECTION).default("every_repository").meta({
       title: "Change detection",
       description:
-        "`every_repository` (exact): every sync lists the pull requests of every repository and looks up every main branch's head, one request each per stream. `recently_pushed` (for large workspaces under Cloud's ~1,000 requests per hour): the repository listing tells which repositories were pushed to since they were last read (their `updated_on`), and only those, plus a rotating share of 1 in `full_sweep_syncs` of the others, are read, by both Cloud streams. A change that moves no `updated_on` (a pull request opened on a branch pushed earlier, declined, or updated from a fork; a main branch switched in the settings) is then read within `full_sweep_syncs` syncs.",
+        "`every_repository` (exact): every sync lists the pull requests of every repository and looks up every main branch's head, one request each per stream. `recently_pushed` (for large workspaces under Cloud's ~1,000 requests per hour): the repository listing tells which repositories were pushed to since they were last read (their `updated_on`), and only those, plus a rotating share of 1 in `full_sweep_syncs` of the others, are read, by both Cloud streams. A change that moves no `updated_on` (a pull request opened on a branch pushed earlier, declined, or updated from a fork; perhaps a main branch switched in the settings) is then read within `full_sweep_syncs` syncs.",
       order: 5,
     }),
     full_sweep_syncs: z.number().int().min(1).max(1000).default(24).meta({
