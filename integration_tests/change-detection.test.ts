@@ -264,7 +264,12 @@ describe("change detection, recently_pushed, main branches", () => {
     // scratch's first push lands while one waits, an hour before scratch is read on the server's
     // clock: after the listing, before scratch's read (one repository at a time; scratch is
     // listed last).
-    s.injectFault({ route: "cloud.branch", kind: "slow-headers", delayMs: 300, times: Number.POSITIVE_INFINITY });
+    s.injectFault({
+      route: "cloud.branch",
+      kind: "slow-headers",
+      delayMs: 300,
+      times: Number.POSITIVE_INFINITY,
+    });
     let pushed: string[] = [];
     let pushedAfter = -1;
     const watch = setInterval(() => {
