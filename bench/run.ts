@@ -56,6 +56,9 @@ const { values: args } = parseArgs({
   },
 });
 const node = args.node;
+const nodeVersion = spawnSync(node, ["-p", "process.version"], { encoding: "utf8" });
+if (nodeVersion.status !== 0)
+  throw new Error(`--node ${node} does not run (${nodeVersion.error?.message ?? nodeVersion.stderr})`);
 const total = Number(args.commits);
 const latency = Number(args.latency);
 const concurrency = Number(args.concurrency);
@@ -213,7 +216,7 @@ const results: Record<string, unknown> = {
     cpus: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGb: Math.round(totalmem() / 2 ** 30),
-    node: spawnSync(node, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim(),
+    node: nodeVersion.stdout.trim(),
   },
   commits: total,
   latencyMs: latency,
