@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Logger } from "../protocol/output.js";
 import { compareInstants } from "../streams/timestamps.js";
 import type { CloudRepository, CloudSettings } from "./settings.js";
 
@@ -69,19 +70,28 @@ function firstTurn(key: string, k: number): number {
 export class GateTally {
   private readonly counts = { every: 0, new: 0, pushed: 0, due: 0, skipped: 0 };
 
+  /**
+   * `what` the stream reads of a repository, `misses` the changes of it that move no `updated_on`
+   * (read when the repository's turn comes).
+   */
+  constructor(
+    private readonly stream: string,
+    private readonly what: string,
+    private readonly misses: string,
+  ) {}
+
   count(d: GateDecision): void {
     if (d.read) this.counts[d.why]++;
     else this.counts.skipped++;
   }
 
-  /**
-   * The LOG line: `what` the stream reads of a repository, `misses` the changes of it that move no
-   * `updated_on` (read when the repository's turn comes).
-   */
-  summary(s: CloudSettings, stream: string, what: string, misses: string): string | undefined {
-    if (s.changeDetection === "every_repository") return undefined;
+  /** After every repository: the LOG line, with the staleness bound (recently_pushed only). */
+  log(logger: Logger, s: CloudSettings): void {
+    if (s.changeDetection === "every_repository") return;
     const c = this.counts;
     const read = c.new + c.pushed + c.due;
-    return `${stream}: change detection recently_pushed: read ${what} of ${read} of ${read + c.skipped} repositories (${c.pushed} pushed to since their last read, ${c.due} whose turn in the rotation came, ${c.new} read for the first time); ${misses} is read within ${s.fullSweepSyncs} syncs`;
+    logger.info(
+      `${this.stream}: change detection recently_pushed: read ${this.what} of ${read} of ${read + c.skipped} repositories (${c.pushed} pushed to since their last read, ${c.due} whose turn in the rotation came, ${c.new} read for the first time); ${this.misses} is read within ${s.fullSweepSyncs} syncs`,
+    );
   }
 }

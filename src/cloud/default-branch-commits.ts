@@ -34,7 +34,11 @@ export type CloudBranchState = z.infer<typeof CloudBranchState>;
 class CloudDefaultBranchCommits extends RepositoryStream<"cloud", CloudBranchState> {
   readonly info = CLOUD_DEFAULT_BRANCH_COMMITS.info;
   readonly partitionState = CloudBranchState;
-  private readonly tally = new GateTally();
+  private readonly tally = new GateTally(
+    NAME,
+    "the main branch",
+    "a main-branch change that moves no repository's updated_on (if Bitbucket does not count a change of the main-branch setting as a push)",
+  );
 
   async *read(
     repo: CloudRepository,
@@ -76,15 +80,8 @@ class CloudDefaultBranchCommits extends RepositoryStream<"cloud", CloudBranchSta
     yield { kind: "checkpoint", state: { ...last, ...afterRead(s, key, state, checkedAt) } };
   }
 
-  /** After every repository: the gate's LOG line (change_detection recently_pushed). */
   finish(ctx: ReadContext): void {
-    const line = this.tally.summary(
-      this.env.settings,
-      NAME,
-      "the main branch",
-      "a main-branch change that moves no repository's updated_on (if Bitbucket does not count a change of the main-branch setting as a push)",
-    );
-    if (line) ctx.logger.info(line);
+    this.tally.log(ctx.logger, this.env.settings);
   }
 }
 

@@ -51,7 +51,11 @@ function withoutPending(state: CloudPullRequestState | undefined): CloudPullRequ
 class CloudPullRequestCommits extends RepositoryStream<"cloud", CloudPullRequestState> {
   readonly info = CLOUD_PULLREQUEST_COMMITS.info;
   readonly partitionState = CloudPullRequestState;
-  private readonly tally = new GateTally();
+  private readonly tally = new GateTally(
+    NAME,
+    "the pull requests",
+    "a change that moves no repository's updated_on (a pull request opened on a branch pushed earlier, declined, or updated from a fork)",
+  );
   /** Pull requests listed and not read yet, over the repositories under way: one request each at least. */
   private unread = 0;
 
@@ -135,15 +139,8 @@ class CloudPullRequestCommits extends RepositoryStream<"cloud", CloudPullRequest
     return this.unread;
   }
 
-  /** After every repository: the gate's LOG line (change_detection recently_pushed). */
   finish(ctx: ReadContext): void {
-    const line = this.tally.summary(
-      this.env.settings,
-      NAME,
-      "the pull requests",
-      "a change that moves no repository's updated_on (a pull request opened on a branch pushed earlier, declined, or updated from a fork)",
-    );
-    if (line) ctx.logger.info(line);
+    this.tally.log(ctx.logger, this.env.settings);
   }
 
   /**
