@@ -97,6 +97,31 @@ describe("change detection, recently_pushed", () => {
     expect(reposRead).toEqual(new Set(s.cloud.repositories("acme")));
   });
 
+  it("keeps the promise of the configured K when full_sweep_syncs was lowered since the turns were counted", async () => {
+    sim = await startSimulator();
+    const s = sim;
+    const first = await sync(s, recently(s, { full_sweep_syncs: 24 }), undefined);
+    const turns = (first.states.get(CLOUD_STREAM) as { partitions: Record<string, { due_in?: number }> })
+      .partitions;
+    // The repository whose turn under K = 24 is furthest away, with a pull request to add to.
+    const [slug] = Object.entries(turns)
+      .map(([k, p]) => [k.split("/")[1]!, p.due_in ?? 0] as const)
+      .filter(([r]) => s.cloud.pullRequests("acme", r).some((p) => p.commitsStatus === 200 && p.commits > 0))
+      .sort((a, b) => b[1] - a[1])[0]!;
+    expect(turns[`acme/${slug}`]?.due_in).toBeGreaterThan(K + 1);
+    const pr = s.cloud.pullRequests("acme", slug).find((p) => p.commitsStatus === 200 && p.commits > 0)!;
+    s.cloud.addCommitsToPullRequest("acme", slug, pr.id, 1, { fromFork: true }); // no updated_on
+    let state = first.states.get(CLOUD_STREAM);
+    const seen = new Set<string>();
+    for (let i = 0; i < K; i++) {
+      const r = await sync(s, recently(s), state);
+      expect(r.code).toBe(0);
+      for (const id of prIds(r)) seen.add(id);
+      state = r.states.get(CLOUD_STREAM);
+    }
+    expect(seen.has(`${slug}#${pr.id}`)).toBe(true);
+  });
+
   it("keeps a repository whose turn came but whose read failed due, so the next sync reads it", async () => {
     sim = await startSimulator();
     const s = sim;

@@ -44,7 +44,8 @@ export function decide(
   if (state?.checked_at === undefined || repo.updatedOn === undefined) return { read: true, why: "new" };
   const since = new Date(Date.parse(state.checked_at) - PUSH_MARGIN_MS).toISOString();
   if (compareInstants(repo.updatedOn, since) >= 0) return { read: true, why: "pushed" };
-  const dueIn = state.due_in ?? firstTurn(key, s.fullSweepSyncs);
+  // A turn counted under a larger full_sweep_syncs (lowered since) comes no later than the new K.
+  const dueIn = Math.min(state.due_in ?? firstTurn(key, s.fullSweepSyncs), s.fullSweepSyncs);
   return dueIn <= 1 ? { read: true, why: "due" } : { read: false, dueIn: dueIn - 1 };
 }
 
