@@ -99,11 +99,14 @@ describe("dc_pullrequest_commits: full reads", () => {
         .truth()
         .dcPullRequests.filter((t) => repos.includes(`${t.project_key}/${t.repo_slug}`));
       expectExactly(recordsOf(r), truth);
-      // The list took several pages (40 pull requests at 7 a page), each asked where the last ended.
+      // The list took several pages (40 pull requests at 7 a page), each asked from the last item of
+      // the one before (that it still comes there proves no item left the list while it was paged).
       const lists = sim
         .requests()
         .filter((q) => q.route === "dc.pullrequests" && q.path.includes("api-gateway"));
-      expect(lists.length).toBe(Math.ceil(sim.dc.pullRequests("PLAT", "api-gateway").length / 7));
+      const starts = lists.map((q) => Number(new URL(q.path, "http://x").searchParams.get("start")));
+      const n = sim.dc.pullRequests("PLAT", "api-gateway").length;
+      expect(starts).toEqual(Array.from({ length: 1 + Math.ceil((n - 7) / 6) }, (_, i) => 6 * i));
       expect(lists.every((q) => q.path.includes("state=ALL"))).toBe(true);
     });
   });
@@ -212,6 +215,80 @@ describe("dc_pullrequest_commits: incremental reads", () => {
       const third = await readInProcess(config, streams, second.states);
       expect(recordsOf(third)).toEqual([]);
       expect(recordsOf(third, DC_STREAM)).toEqual([]);
+    });
+  });
+
+  it("lists again a repository whose list lost a pull request while it was paged, so none is hidden", async () => {
+    await withSimulator({ dcMaxLimit: 7 }, async (sim) => {
+      const config = { data_center: dcConfig(sim, "basic", { repositories: ["PLAT/api-gateway"] }) };
+      // The list's second page is answered late; meanwhile a pull request of its first page is
+      // deleted, so every later one moves up a place and the one at the boundary would be on
+      // neither page.
+      sim.injectFault({
+        route: /\/repos\/api-gateway\/pull-requests\?.*start=[67](&|$)/,
+        kind: "slow-headers",
+        delayMs: 300,
+      });
+      const reading = readInProcess(config, [DC_PR_STREAM]);
+      while (!sim.requests().some((q) => q.fault === "slow-headers"))
+        await new Promise((r) => setTimeout(r, 5));
+      const newest = Math.max(...sim.dc.pullRequests("PLAT", "api-gateway").map((p) => p.id));
+      sim.dc.deletePullRequest("PLAT", "api-gateway", newest);
+      const r = await reading;
+      expect(r.code).toBe(0);
+      expectExactly(
+        recordsOf(r),
+        sim.truth().dcPullRequests.filter((t) => t.repo_slug === "api-gateway"),
+      );
+      expect(r.logs.map((l) => l.message)).toContainEqual(
+        expect.stringMatching(
+          /^dc_pullrequest_commits: PLAT\/api-gateway: .*the list changed while it was paged.*; reading it again$/,
+        ),
+      );
+    });
+  });
+
+  it("fails only the repository whose list keeps moving, its state kept, and reads it next sync", async () => {
+    await withSimulator({ dcMaxLimit: 7 }, async (sim) => {
+      const repos = ["PLAT/api-gateway", "OPS/monitoring"];
+      const config = { data_center: dcConfig(sim, "basic", { repositories: repos }) };
+      const before = await readInProcess(config, [DC_PR_STREAM]);
+      const moved = sim.dc.createPullRequest("PLAT", "api-gateway", { commits: 2 });
+      // Every listing of api-gateway loses its newest pull request between its first two pages.
+      sim.injectFault({
+        route: /\/repos\/api-gateway\/pull-requests\?.*start=[67](&|$)/,
+        kind: "slow-headers",
+        delayMs: 200,
+        times: Number.POSITIVE_INFINITY,
+      });
+      let handled = 0;
+      const deleting = setInterval(() => {
+        const slow = sim.requests().filter((q) => q.fault === "slow-headers").length;
+        for (; handled < slow; handled++) {
+          const live = sim.dc.pullRequests("PLAT", "api-gateway").filter((p) => p.id !== moved);
+          sim.dc.deletePullRequest("PLAT", "api-gateway", Math.max(...live.map((p) => p.id)));
+        }
+      }, 5);
+      const r = await readInProcess(config, [DC_PR_STREAM], before.states).finally(() =>
+        clearInterval(deleting),
+      );
+      expect(r.code).toBe(1);
+      expect(r.statuses.get(DC_PR_STREAM)?.at(-1)).toBe("INCOMPLETE");
+      expect(handled).toBe(3);
+      const partitions = (r.states.get(DC_PR_STREAM) as { partitions: Record<string, JsonObject> })
+        .partitions;
+      const kept = (before.states.get(DC_PR_STREAM) as { partitions: Record<string, JsonObject> }).partitions;
+      expect(partitions["PLAT/api-gateway"]).toEqual(kept["PLAT/api-gateway"]);
+      expect(recordsOf(r).some((c) => c.repo_slug === "api-gateway")).toBe(false);
+      expect(r.errors.map((e) => e.message)).toContainEqual(
+        expect.stringMatching(
+          /the list changed while it was paged.*3 times in a row; it is read again next sync/,
+        ),
+      );
+      sim.clearFaults();
+      const next = await readInProcess(config, [DC_PR_STREAM], r.states);
+      expect(next.code).toBe(0);
+      expect(new Set(recordsOf(next).map(prOf))).toEqual(new Set([`PLAT/api-gateway#${moved}`]));
     });
   });
 

@@ -1,6 +1,6 @@
 import type { Query, Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
-import { type DcPageAt, dcPageAt, dcPages } from "../http/paginate.js";
+import { type DcPageAt, dcItemsChecked, dcPageAt, dcPages } from "../http/paginate.js";
 import { Branch, Commit, Project, PullRequest, RepositoryRef } from "./payloads.js";
 import type { DcRepository } from "./settings.js";
 
@@ -41,6 +41,19 @@ export function commitPage(
 /** One commit by id (`GET …/commits/{id}`); 404 NoSuchCommitException when the repository has none such. */
 export function commitById(client: Requester, repo: DcRepository, id: string): Promise<Commit> {
   return client.json(`${repoPath(repo)}/commits/${seg(id)}`, Commit);
+}
+
+/**
+ * A repository's pull requests in `state`, page by page, checked against deletions while paged
+ * (a deleted one would hide another: see dcItemsChecked); read them within `untilSteady`.
+ */
+export function pullRequestItems(
+  client: Requester,
+  repo: DcRepository,
+  state: string,
+): AsyncGenerator<PullRequest[]> {
+  const query: Query = { state, order: "NEWEST", limit: LIMIT };
+  return dcItemsChecked(client, `${repoPath(repo)}/pull-requests`, query, PullRequest, (pr) => pr.id);
 }
 
 /** Pages of a repository's pull requests in `state` (ALL, or one of OPEN, MERGED, DECLINED). */

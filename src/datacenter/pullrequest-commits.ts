@@ -2,14 +2,20 @@ import { z } from "zod";
 import { schema } from "../generated/dc_pullrequest_commits.js";
 import type { Requester } from "../http/client.js";
 import { HttpError } from "../http/errors.js";
-import { firstPage } from "../http/paginate.js";
+import { firstPage, untilSteady } from "../http/paginate.js";
 import type { JsonObject } from "../protocol/messages.js";
 import { batchSize } from "../protocol/records.js";
 import type { StreamDefinition } from "../streams/definition.js";
 import { sweepPullRequests } from "../streams/pull-request-sweep.js";
 import { RepositoryStream } from "../streams/repository-stream.js";
 import type { PartitionEvent, ReadContext, RecordsEvent } from "../streams/stream.js";
-import { isNoSuchCommit, isNoSuchPullRequest, pullRequestCommitPages, pullRequestPages } from "./api.js";
+import {
+  isNoSuchCommit,
+  isNoSuchPullRequest,
+  pullRequestCommitPages,
+  pullRequestItems,
+  pullRequestPages,
+} from "./api.js";
 import { DATA_CENTER } from "./deployment.js";
 import type { DcRepository, DcSettings } from "./settings.js";
 
@@ -62,7 +68,7 @@ class DcPullRequestCommits extends RepositoryStream<"data_center", DcPullRequest
     // after that may be listed with its update or without it, as the order is unknown, but its
     // new updatedDate is later than this: capping the cursor here reads it again next sync.
     const listingStart = Date.now();
-    const listed = await this.listed(client, repo, since);
+    const listed = await this.listed(client, repo, since, ctx);
     const listedFrom = client.serverTime(listingStart).earliest;
     yield* sweepPullRequests({
       listed,
@@ -83,21 +89,32 @@ class DcPullRequestCommits extends RepositoryStream<"data_center", DcPullRequest
   /**
    * The repository's pull requests in the configured states updated at or after `since`, each
    * once. Every state is listed (`state=ALL`), so a pull request that changes state while the
-   * list is paged does not move another out of view; one listed twice keeps its later update.
+   * list is paged does not move another out of view; one listed twice keeps its later update; a
+   * list that lost items while paged (one deleted would hide another) is read again.
    */
-  private async listed(client: Requester, repo: DcRepository, since: number | undefined): Promise<Listed[]> {
+  private listed(
+    client: Requester,
+    repo: DcRepository,
+    since: number | undefined,
+    ctx: ReadContext,
+  ): Promise<Listed[]> {
     const wanted = new Set<string>(this.env.settings.pullRequestStates);
-    const byId = new Map<number, Listed>();
-    for await (const { page } of pullRequestPages(client, repo, "ALL")) {
-      for (const pr of page.items()) {
-        if (pr.state !== undefined && !wanted.has(pr.state)) continue;
-        if (since !== undefined && pr.updatedDate < since) continue;
-        const seen = byId.get(pr.id);
-        if (!seen || pr.updatedDate > seen.updatedDate)
-          byId.set(pr.id, { id: pr.id, updatedDate: pr.updatedDate });
-      }
-    }
-    return [...byId.values()];
+    return untilSteady(
+      async () => {
+        const byId = new Map<number, Listed>();
+        for await (const prs of pullRequestItems(client, repo, "ALL")) {
+          for (const pr of prs) {
+            if (pr.state !== undefined && !wanted.has(pr.state)) continue;
+            if (since !== undefined && pr.updatedDate < since) continue;
+            const seen = byId.get(pr.id);
+            if (!seen || pr.updatedDate > seen.updatedDate)
+              byId.set(pr.id, { id: pr.id, updatedDate: pr.updatedDate });
+          }
+        }
+        return [...byId.values()];
+      },
+      (moved) => ctx.logger.info(`${NAME}: ${this.partitionKey(repo)}: ${moved.message}; reading it again`),
+    );
   }
 
   /**

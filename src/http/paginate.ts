@@ -155,6 +155,77 @@ export async function* dcPages<T>(
   }
 }
 
+/**
+ * A Data Center list paged while items may leave it (a pull request deleted): offsets count items,
+ * so one deleted from a page already read moves every later item up a place, and the item at the
+ * page boundary is on neither page. Each page after the first is therefore asked from one item
+ * before where the previous one ended, and must begin with an item of that page; one that does
+ * not means items moved up (a deletion) or down by more than a page, and `ListMoved` is thrown for
+ * `untilSteady` to read the list again. Items are yielded parsed,
+ * the repeated one included (callers keep each key once). Where the server's offsets are not its
+ * items' (`nextPageStart` past `start + size`: it skipped items the caller may not see) or a page
+ * holds one item, the next page is asked where the server says, unchecked, as `dcPages` does.
+ */
+export async function* dcItemsChecked<T>(
+  client: Requester,
+  path: string,
+  query: Query,
+  item: z.ZodType<T>,
+  key: (t: T) => string | number,
+): AsyncGenerator<T[]> {
+  const progress = new PageProgress(`Bitbucket Data Center GET ${path}`);
+  let start: number | undefined = 0;
+  let before: Set<string | number> | undefined; // the keys of the page the overlap repeats
+  while (start !== undefined) {
+    const at: DcPageAt<T> = await dcPageAt(client, path, query, item, start);
+    progress.check(at.page);
+    const items = at.page.items();
+    if (before !== undefined && !(items.length > 0 && before.has(key(items[0]!))))
+      throw new ListMoved(path, start);
+    yield items;
+    const next: number | undefined = at.nextStart;
+    const overlap: boolean = next !== undefined && items.length > 1 && next === start + items.length;
+    before = overlap ? new Set(items.map(key)) : undefined;
+    start = overlap && next !== undefined ? next - 1 : next;
+  }
+}
+
+/** A Data Center list moved under its paging (see dcItemsChecked). */
+export class ListMoved extends ConnectorError {
+  constructor(path: string, start: number) {
+    super(
+      "server_error",
+      `Bitbucket Data Center GET ${path}: the list changed while it was paged (the page from start=${start} did not continue the one before: items left it, or more than a page of new ones came in)`,
+    );
+  }
+}
+
+/** How many times a list that moves under its paging is read before its partition fails. */
+const LIST_READS = 3;
+
+/**
+ * `read` (a whole list) again while it throws ListMoved, `LIST_READS` times at most; then the
+ * partition fails, its state as it was, and the next sync reads it again.
+ */
+export async function untilSteady<R>(read: () => Promise<R>, onMoved: (err: ListMoved) => void): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof ListMoved)) throw err;
+      if (attempt >= LIST_READS)
+        throw new ConnectorError(
+          "server_error",
+          `${err.message}, ${LIST_READS} times in a row; it is read again next sync`,
+          {
+            cause: err,
+          },
+        );
+      onMoved(err);
+    }
+  }
+}
+
 /** The bytes of item `i` of a page (for signatures). */
 function itemBytes(page: Page<unknown>, i: number): Buffer {
   const r = page.records({}, i, i + 1);

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConnectorError } from "../../src/errors.js";
 import type { Page } from "../../src/http/page.js";
-import { cloudPages, type DcPageAt, dcPages } from "../../src/http/paginate.js";
+import {
+  cloudPages,
+  type DcPageAt,
+  dcItemsChecked,
+  dcPages,
+  ListMoved,
+  untilSteady,
+} from "../../src/http/paginate.js";
 import { mockClient } from "../helpers/clients.js";
 
 const json = { "content-type": "application/json" };
@@ -171,5 +178,91 @@ describe("dcPages", () => {
       "does not end",
     );
     expect(http.stats.requests).toBeLessThanOrEqual(102);
+  });
+});
+
+describe("dcItemsChecked", () => {
+  /** A server paging `list()` as it is at each request, capped at `cap` items, recording the starts. */
+  function server(list: () => number[], cap: number, skipAfter?: number) {
+    const { client, agent } = mockClient("https://bb.example.com/rest/api/1.0");
+    const starts: number[] = [];
+    agent
+      .get("https://bb.example.com")
+      .intercept({ path: (p) => p.startsWith("/rest/api/1.0/prs") })
+      .reply((req) => {
+        const start = Number(new URL(req.path, "https://x").searchParams.get("start"));
+        starts.push(start);
+        const all = list();
+        const values = all.slice(start, start + cap).map((n) => ({ n }));
+        const last = start + cap >= all.length;
+        // A server that skips offsets (items hidden from the caller) says so by a later nextPageStart.
+        const next = start + cap + (skipAfter !== undefined && start === 0 ? skipAfter : 0);
+        return {
+          statusCode: 200,
+          data: { values, isLastPage: last, start, limit: cap, ...(last ? {} : { nextPageStart: next }) },
+          responseOptions: { headers: json },
+        };
+      })
+      .persist();
+    return { client, starts };
+  }
+  const read = async (client: ReturnType<typeof server>["client"]) => {
+    const out: number[] = [];
+    for await (const items of dcItemsChecked(client, "prs", { limit: 1000 }, Item, (i) => i.n))
+      out.push(...items.map((i) => i.n));
+    return out;
+  };
+
+  it("asks each page from the last item of the one before, and keeps every item", async () => {
+    const list = [9, 8, 7, 6, 5, 4, 3, 2, 1];
+    const { client, starts } = server(() => list, 4);
+    expect(new Set(await read(client))).toEqual(new Set(list));
+    expect(starts).toEqual([0, 3, 6]);
+  });
+
+  it("throws ListMoved when an item of a page already read left the list, which would hide the one at the boundary", async () => {
+    const list = [9, 8, 7, 6, 5, 4, 3, 2, 1];
+    let requests = 0;
+    const { client } = server(() => (++requests === 1 ? list : list.filter((n) => n !== 8)), 4);
+    expect(await read(client).catch((e: unknown) => e)).toBeInstanceOf(ListMoved);
+  });
+
+  it("takes a list that grew at its head as it is (its items only moved on)", async () => {
+    let requests = 0;
+    const { client } = server(() => (++requests === 1 ? [6, 5, 4, 3, 2, 1] : [7, 6, 5, 4, 3, 2, 1]), 3);
+    expect(new Set(await read(client))).toEqual(new Set([6, 5, 4, 3, 2, 1]));
+  });
+
+  it("pages unchecked where the server's offsets skip items the caller may not see", async () => {
+    const { client, starts } = server(() => [9, 8, 7, 6, 5, 4, 3, 2, 1], 3, 1);
+    // From 0 the server skipped an offset: the next page is asked where it says (4); from 4 it
+    // did not, so the one after is asked from 4 + 3 - 1 and checked.
+    expect(await read(client)).toEqual([9, 8, 7, 5, 4, 3, 3, 2, 1]);
+    expect(starts).toEqual([0, 4, 6]);
+  });
+
+  it("untilSteady reads a moving list again, then fails it after three reads", async () => {
+    let reads = 0;
+    const moved: string[] = [];
+    const steadyOnThird = await untilSteady(
+      async () => {
+        if (++reads < 3) throw new ListMoved("prs", 3);
+        return reads;
+      },
+      (e) => moved.push(e.message),
+    );
+    expect(steadyOnThird).toBe(3);
+    expect(moved).toHaveLength(2);
+    const err = await failure(
+      untilSteady(
+        async () => {
+          throw new ListMoved("prs", 3);
+        },
+        () => {},
+      ),
+    );
+    expect(err).not.toBeInstanceOf(ListMoved);
+    expect(err.failureType).toBe("transient_error");
+    expect(err.message).toMatch(/3 times in a row; it is read again next sync$/);
   });
 });
