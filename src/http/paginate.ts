@@ -131,6 +131,14 @@ export async function dcPageAt<T>(
       `Bitbucket Data Center answered GET ${path} (start=${start}) with isLastPage=false but no usable nextPageStart (${String(next)})`,
     );
   }
+  if (next < start + page.count) {
+    // Offsets count what the server scanned, which is at least what it returned: the next page
+    // would repeat items of this one, and every page after it too (each item many times over).
+    throw new ConnectorError(
+      "unexpected_response",
+      `Bitbucket Data Center answered GET ${path} (start=${start}) with ${page.count} items but nextPageStart ${next}: the pages would overlap`,
+    );
+  }
   return { page, start, nextStart: next };
 }
 

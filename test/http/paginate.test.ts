@@ -160,6 +160,27 @@ describe("dcPages", () => {
     );
   });
 
+  it("refuses a nextPageStart inside the page just read (pages that would overlap, each item many times)", async () => {
+    const { client, agent } = mockClient("https://bb.example.com/rest/api/1.0");
+    agent
+      .get("https://bb.example.com")
+      .intercept({ path: "/rest/api/1.0/projects?limit=1000&start=0" })
+      .reply(
+        200,
+        {
+          values: [{ n: 0 }, { n: 1 }, { n: 2 }],
+          isLastPage: false,
+          start: 0,
+          limit: 1000,
+          nextPageStart: 1,
+        },
+        { headers: json },
+      );
+    expect((await failure(collect(dcPages(client, "projects", { limit: 1000 }, Item)))).message).toContain(
+      "with 3 items but nextPageStart 1: the pages would overlap",
+    );
+  });
+
   it("stops a list stuck at isLastPage false with empty pages (a real server bug) after a bounded number of pages", async () => {
     const { http, client, agent } = mockClient("https://bb.example.com/rest/api/1.0");
     agent
