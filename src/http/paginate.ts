@@ -167,9 +167,9 @@ export async function* dcPages<T>(
  * A Data Center list paged while items may leave it (a pull request deleted): offsets count items,
  * so one deleted from a page already read moves every later item up a place, and the item at the
  * page boundary is on neither page. Each page after the first is therefore asked from one item
- * before where the previous one ended, and must begin with an item of that page; one that does
- * not means items moved up (a deletion) or down by more than a page, and `ListMoved` is thrown for
- * `untilSteady` to read the list again. Items are yielded parsed,
+ * before where the previous one ended, and must begin with an item of that page and go on past
+ * it; one that does not means items moved up (a deletion) or down by a page less one or more, and
+ * `ListMoved` is thrown for `untilSteady` to read the list again. Items are yielded parsed,
  * the repeated one included (callers keep each key once). Where the server's offsets are not its
  * items' (`nextPageStart` past `start + size`: it skipped items the caller may not see) or a page
  * holds one item, the next page is asked where the server says, unchecked, as `dcPages` does.
@@ -186,16 +186,25 @@ export async function* dcItemsChecked<T>(
   let before: Set<string | number> | undefined; // the keys of the page the overlap repeats
   while (start !== undefined) {
     const at: DcPageAt<T> = await dcPageAt(client, path, query, item, start);
-    progress.check(at.page);
     const items = at.page.items();
-    if (before !== undefined && !(items.length > 0 && before.has(key(items[0]!))))
-      throw new ListMoved(path, start);
+    if (before !== undefined && !continues(items, before, key)) throw new ListMoved(path, start);
+    progress.check(at.page);
     yield items;
     const next: number | undefined = at.nextStart;
     const overlap: boolean = next !== undefined && items.length > 1 && next === start + items.length;
     before = overlap ? new Set(items.map(key)) : undefined;
     start = overlap && next !== undefined ? next - 1 : next;
   }
+}
+
+/**
+ * Whether a page asked from the last item of the page before continues it: it begins with an item
+ * of that page and, past it, goes on to items that page did not hold (its last one did: at least a
+ * page less one came in at the head, and the page would repeat the one before).
+ */
+function continues<T>(items: T[], before: Set<string | number>, key: (t: T) => string | number): boolean {
+  if (items.length === 0 || !before.has(key(items[0]!))) return false;
+  return items.length === 1 || !before.has(key(items[items.length - 1]!));
 }
 
 /** A Data Center list moved under its paging (see dcItemsChecked). */

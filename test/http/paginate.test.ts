@@ -254,6 +254,18 @@ describe("dcItemsChecked", () => {
     expect(new Set(await read(client))).toEqual(new Set([6, 5, 4, 3, 2, 1]));
   });
 
+  it("throws ListMoved, not a looping-server error, when a page less one came in at the head (the page would repeat)", async () => {
+    let requests = 0;
+    const { client } = server(() => (++requests === 1 ? [6, 5, 4, 3, 2, 1] : [8, 7, 6, 5, 4, 3, 2, 1]), 3);
+    expect(await read(client).catch((e: unknown) => e)).toBeInstanceOf(ListMoved);
+  });
+
+  it("moves on one item a page when pages hold two, and reads every item", async () => {
+    const { client, starts } = server(() => [4, 3, 2, 1], 2);
+    expect(new Set(await read(client))).toEqual(new Set([4, 3, 2, 1]));
+    expect(starts).toEqual([0, 1, 2]);
+  });
+
   it("pages unchecked where the server's offsets skip items the caller may not see", async () => {
     const { client, starts } = server(() => [9, 8, 7, 6, 5, 4, 3, 2, 1], 3, 1);
     // From 0 the server skipped an offset: the next page is asked where it says (4); from 4 it
