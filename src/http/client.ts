@@ -11,7 +11,7 @@ import { scanPage } from "./json-scan.js";
 import { RequestPacer, Semaphore } from "./limits.js";
 import { foreignOrigin, resolveTarget } from "./origin-guard.js";
 import { type Meaning, meaningOf, type Observed } from "./outcomes.js";
-import { Page } from "./page.js";
+import { Page, wellFormedUtf8 } from "./page.js";
 import { displayProxy } from "./proxy.js";
 import { RateLimitPause } from "./rate-limit.js";
 import type { ServerSettings } from "./settings.js";
@@ -442,7 +442,8 @@ export class RequestScope implements Requester {
       this.signal,
       target,
       query,
-      (a) => {
+      (answer) => {
+        const a = { ...answer, bytes: wellFormedUtf8(answer.bytes) };
         const scanned = scanPage(a.bytes);
         if (!scanned) {
           // Not a page: malformed JSON is retried; well-formed JSON of another shape is not.

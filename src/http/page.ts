@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { z } from "zod";
 import { ConnectorError } from "../errors.js";
 import type { JsonObject } from "../protocol/messages.js";
@@ -10,6 +11,15 @@ import { compact, type ScannedPage } from "./json-scan.js";
  * 1,000 parsed commits each kept V8's young generation at its largest and filled the old one).
  */
 export const BATCH = 100;
+
+/**
+ * A page's bytes as well-formed UTF-8. Records leave as these very bytes, and a line of JSON must
+ * be UTF-8 (Airbyte reads stdout as such): a server or proxy sending a byte sequence that is not
+ * (Bitbucket does not) has each bad one replaced by U+FFFD, as any decoder of the text would.
+ */
+export function wellFormedUtf8(bytes: Buffer): Buffer {
+  return isUtf8(bytes) ? bytes : Buffer.from(bytes.toString("utf8"), "utf8");
+}
 
 /**
  * One page of a Bitbucket list, kept as the response's bytes plus where each item lies. Items

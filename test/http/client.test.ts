@@ -1,11 +1,15 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConnectorError } from "../../src/errors.js";
 import { backoffMs, parseRetryAfter } from "../../src/http/backoff.js";
 import { HttpClient } from "../../src/http/client.js";
 import { HttpError } from "../../src/http/errors.js";
+import { DcEnvelope } from "../../src/http/paginate.js";
+import { AirbyteOutput } from "../../src/protocol/airbyte-output.js";
+import { Redactor } from "../../src/protocol/redact.js";
 import { fastRetry, memoryLogger, mockClient, testServer } from "../helpers/clients.js";
 
 const Any = z.unknown();
@@ -330,6 +334,34 @@ describe("HttpClient", () => {
     const e = await failure(client.json("x", Any));
     expect(e.message).toContain("HTML page instead of JSON");
     expect(http.stats.requests).toBe(1);
+  });
+
+  it("hands on a page holding a byte that is not UTF-8 as well-formed UTF-8, so its records stay JSON lines", async () => {
+    const { client, agent } = mockClient("https://bb.example.com/rest/api/1.0");
+    const body = Buffer.concat([
+      Buffer.from('{"values":[{"id":"a","message":"caf'),
+      Buffer.from([0xff]),
+      Buffer.from('"}],"isLastPage":true}'),
+    ]);
+    agent
+      .get("https://bb.example.com")
+      .intercept({ path: "/rest/api/1.0/x" })
+      .reply(200, body, { headers: json });
+    const Item = z.object({ id: z.string(), message: z.string() });
+    const { page } = await client.page("x", undefined, DcEnvelope, Item);
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(c: Buffer, _e, cb) {
+        chunks.push(c);
+        cb();
+      },
+    });
+    const out = new AirbyteOutput(sink, new Redactor());
+    await out.records("s", page.records({ repo_slug: "r" }));
+    await out.flush();
+    // A strict decoder: throws on any byte sequence that is not UTF-8.
+    const line = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)).trim();
+    expect(JSON.parse(line).record.data).toEqual({ id: "a", message: "caf\uFFFD", repo_slug: "r" });
   });
 
   it("validates payloads with zod and says where they differ", async () => {
