@@ -72,6 +72,10 @@ export class Transport {
         uri: this.proxy,
         requestTls: tls,
         proxyTls: { timeout: o.timeoutMs },
+        // The connection to the proxy (its CONNECT) gets none of the options above from undici:
+        // without these, a proxy that never answers a CONNECT holds it for undici's 300 s.
+        clientFactory: (proxy, opts) =>
+          new Pool(proxy, { ...opts, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs }),
       });
     return new Pool(this.origin.origin, { ...common, connect: tls });
   }
@@ -80,13 +84,14 @@ export class Transport {
   async exchange(url: URL, authorization: string, signal: AbortSignal): Promise<Exchange> {
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.dispatcher.request({
+      const request = this.dispatcher.request({
         origin: this.origin.origin,
         method: "GET",
         path: `${url.pathname}${url.search}`,
         headers: { authorization, accept: "application/json", "user-agent": `source-bitbucket/${VERSION}` },
         signal,
       });
+      res = await untilAborted(request, signal);
     } catch (err) {
       return failure(err, signal);
     }
@@ -113,6 +118,38 @@ export class Transport {
   async destroy(): Promise<void> {
     if (this.own) await this.dispatcher.destroy();
   }
+}
+
+/**
+ * The response, or a rejection with the signal's reason as soon as it aborts (a timeout, a
+ * cancel). undici ends a request still waiting for its connection (a proxy's CONNECT never
+ * answered) only once it has one; that request is left to end by itself, its body dropped.
+ */
+function untilAborted(
+  request: Promise<Dispatcher.ResponseData>,
+  signal: AbortSignal,
+): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      request.then(
+        (res) => res.body.destroy(),
+        () => {},
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    request.then(
+      (res) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 export function header(headers: Dispatcher.ResponseData["headers"], name: string): string | undefined {
