@@ -228,11 +228,10 @@ export class HttpClient {
   ): Promise<{ result: Exchange; mark: { startedAt: number; pauses: number } }> {
     throwIfAborted(signal);
     await this.pause.wait(signal);
-    if (this.pacer) await this.pacer.take(Date.now, signal);
     await this.semaphore.acquire();
     try {
       throwIfAborted(signal);
-      await this.pause.wait(signal); // a pause may have begun while this request waited for a slot
+      await this.turn(signal);
       const mark = this.pause.mark();
       this.stats.requests++;
       const result = await withTimeout(signal, this.settings.timeoutMs, (s) =>
@@ -241,6 +240,21 @@ export class HttpClient {
       return { result, mark };
     } finally {
       this.semaphore.release();
+    }
+  }
+
+  /**
+   * Holding a slot, waits out a pause and then the pacing, again if a pause began meanwhile. The
+   * pacing is taken only now: taken before the wait for a slot, the requests queued for one all
+   * started together when slots freed, more than requests_per_hour allows.
+   */
+  private async turn(signal: AbortSignal): Promise<void> {
+    for (;;) {
+      await this.pause.wait(signal);
+      if (!this.pacer) return;
+      const pauses = this.pause.mark().pauses;
+      await this.pacer.take(Date.now, signal);
+      if (this.pause.mark().pauses === pauses) return;
     }
   }
 

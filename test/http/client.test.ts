@@ -364,6 +364,33 @@ describe("HttpClient", () => {
     expect(JSON.parse(line).record.data).toEqual({ id: "a", message: "caf\uFFFD", repo_slug: "r" });
   });
 
+  it("spaces request starts by requests_per_hour also when requests queued for a connection", async () => {
+    const arrivals: number[] = [];
+    const server = createServer((req, res) => {
+      arrivals.push(performance.now());
+      // The two slow answers hold both connections while four other requests queue for one.
+      setTimeout(() => res.writeHead(200, json).end("{}"), req.url?.startsWith("/slow") ? 600 : 0);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const http = new HttpClient(
+      testServer(`http://127.0.0.1:${port}/`, { requestsPerHour: 36_000, maxConcurrency: 2 }),
+      memoryLogger(),
+    );
+    try {
+      const scopes = Array.from({ length: 6 }, () => http.scope());
+      await Promise.all(scopes.map((s, i) => s.get(i < 2 ? `slow${i}` : `quick${i}`, undefined)));
+    } finally {
+      await http.close();
+      server.close();
+    }
+    // 36,000 an hour: one start every 100 ms, so at most 3 in any 200 ms (a timer late by up to
+    // 100 ms under load still keeps it); the queued ones had all started at once.
+    expect(arrivals).toHaveLength(6);
+    for (const a of arrivals)
+      expect(arrivals.filter((b) => b >= a && b < a + 200).length).toBeLessThanOrEqual(3);
+  });
+
   it("validates payloads with zod and says where they differ", async () => {
     const { client, agent } = mockClient("https://api.example.com/2.0");
     agent
