@@ -43,10 +43,19 @@ export function bypassed(target: URL, noProxy: string): boolean {
 /** A NO_PROXY entry's host name (without `*.`, `.` or brackets) and port: `::1` is all host. */
 function hostAndPort(entry: string): { name: string; port?: number } {
   const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
-  if (v6) return { name: v6[1]!, ...(v6[2] ? { port: Number(v6[2]) } : {}) };
+  if (v6) return { name: shortIPv6(v6[1]!), ...(v6[2] ? { port: Number(v6[2]) } : {}) };
   const m = entry.split(":").length === 2 ? /^(.*):(\d+)$/.exec(entry) : null;
   const name = (m ? m[1]! : entry).replace(/^\*?\./, "");
-  return { name, ...(m ? { port: Number(m[2]) } : {}) };
+  return { name: name.includes(":") ? shortIPv6(name) : name, ...(m ? { port: Number(m[2]) } : {}) };
+}
+
+/** An IPv6 address as a URL writes it (`fd00:0:0:0:0:0:0:1` is `fd00::1`), to compare with one. */
+function shortIPv6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return address;
+  }
 }
 
 /** Credentials written in the proxy URLs of the environment, so that they can be masked. */

@@ -34,6 +34,11 @@ describe("proxy settings from the environment", () => {
     expect(bypassed(new URL("http://[::1]:8080/"), "[::1]:8080")).toBe(true);
     expect(bypassed(new URL("http://[::1]:8080/"), "[::1]:80")).toBe(false);
     expect(bypassed(new URL("http://[::2]:8080/"), "::1")).toBe(false);
+    // An address written in full is the same address as the URL's short form.
+    const v6 = new URL("https://[fd00::1]:8443/rest");
+    expect(bypassed(v6, "fd00:0:0:0:0:0:0:1")).toBe(true);
+    expect(bypassed(v6, "[FD00:0000:0000:0000:0000:0000:0000:0001]:8443")).toBe(true);
+    expect(bypassed(v6, "fd00:0:0:0:0:0:0:2")).toBe(false);
     expect(proxyFor(https, { HTTPS_PROXY: "http://p:1", no_proxy: "EXAMPLE.com" })).toBeUndefined();
   });
 
