@@ -228,7 +228,7 @@ export class HttpClient {
   ): Promise<{ result: Exchange; mark: { startedAt: number; pauses: number } }> {
     throwIfAborted(signal);
     await this.pause.wait(signal);
-    await this.semaphore.acquire();
+    await this.semaphore.acquire(signal);
     try {
       throwIfAborted(signal);
       await this.turn(signal);
@@ -244,18 +244,16 @@ export class HttpClient {
   }
 
   /**
-   * Holding a slot, waits out a pause and then the pacing, again if a pause began meanwhile. The
-   * pacing is taken only now: taken before the wait for a slot, the requests queued for one all
-   * started together when slots freed, more than requests_per_hour allows.
+   * Holding a slot, waits out a pause, then the pacing: taken only now, since taken before the
+   * wait for a slot the requests queued for one all started together when slots freed, more than
+   * requests_per_hour allows. A pause that began meanwhile is waited out too; the turn is kept
+   * (taking another would leave the turns passed in the pause unused).
    */
   private async turn(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      await this.pause.wait(signal);
-      if (!this.pacer) return;
-      const pauses = this.pause.mark().pauses;
-      await this.pacer.take(Date.now, signal);
-      if (this.pause.mark().pauses === pauses) return;
-    }
+    await this.pause.wait(signal);
+    if (!this.pacer) return;
+    await this.pacer.take(Date.now, signal);
+    await this.pause.wait(signal);
   }
 
   /** What the exchange showed, with a 2xx body read by `accept` (a body it cannot read is "malformed"). */

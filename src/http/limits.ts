@@ -7,12 +7,27 @@ export class Semaphore {
 
   constructor(private readonly capacity: number) {}
 
-  async acquire(): Promise<void> {
+  /** A slot; waiting for one ends with the signal's reason when it aborts (a stream that stopped). */
+  async acquire(signal?: AbortSignal): Promise<void> {
     if (this.active < this.capacity) {
       this.active++;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    signal?.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const granted = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(granted);
+        if (i < 0) return; // granted already: the caller releases it
+        this.waiting.splice(i, 1);
+        reject(signal?.reason);
+      };
+      this.waiting.push(granted);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   }
 
   release(): void {

@@ -391,6 +391,58 @@ describe("HttpClient", () => {
       expect(arrivals.filter((b) => b >= a && b < a + 200).length).toBeLessThanOrEqual(3);
   });
 
+  it("ends at once a request queued for a connection when its stream stops, whoever holds the slot", async () => {
+    const server = createServer((_req, res) => res.writeHead(200, json).end("{}"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    // One connection, one start every 2 s: the second request holds the slot, waiting for its turn.
+    const http = new HttpClient(
+      testServer(`http://127.0.0.1:${port}/`, { requestsPerHour: 1800, maxConcurrency: 1 }),
+      memoryLogger(),
+    );
+    const [a, b] = [http.scope(), http.scope()];
+    try {
+      await a.get("a1", undefined);
+      const a2 = a.get("a2", undefined);
+      const queued = b.get("b1", undefined).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      b.abort(new ConnectorError("cancelled", "the stream failed", { scope: "stream" }));
+      expect(await queued).toBeInstanceOf(ConnectorError);
+      expect(performance.now() - t0).toBeLessThan(500);
+      await a2;
+    } finally {
+      await http.close();
+      server.close();
+    }
+  });
+
+  it("keeps the pacing turns taken before a short 429 pause, so none is lost to it", async () => {
+    const arrivals: number[] = [];
+    const server = createServer((_req, res) => {
+      // The first request gets a 429 without Retry-After: a pause of one rate-limit step (100 ms).
+      res.writeHead(arrivals.push(performance.now()) === 1 ? 429 : 200, json).end("{}");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const http = new HttpClient(
+      testServer(`http://127.0.0.1:${port}/`, {
+        requestsPerHour: 7200,
+        maxConcurrency: 4,
+        retry: { ...fastRetry, rateLimitStepMs: 100 },
+      }),
+      memoryLogger(),
+    );
+    try {
+      await Promise.all(Array.from({ length: 4 }, (_, i) => http.scope().get(`r${i}`, undefined)));
+    } finally {
+      await http.close();
+      server.close();
+    }
+    // One start every 500 ms: the second at its turn, not after the turns the pause saw go by.
+    expect(arrivals[1]! - arrivals[0]!).toBeLessThan(700);
+  });
+
   it("validates payloads with zod and says where they differ", async () => {
     const { client, agent } = mockClient("https://api.example.com/2.0");
     agent
