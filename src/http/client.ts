@@ -155,7 +155,9 @@ export class HttpClient {
     this.stop(
       new ConnectorError("cancelled", `${this.service}: the connection was closed`, { scope: "stream" }),
     );
-    await this.transport.close();
+    // Every request was stopped above, so nothing is lost by not waiting: a graceful close would
+    // wait for one undici still holds (a proxy's CONNECT never answered) up to its timeout.
+    await this.transport.destroy();
   }
 
   /** See Requester.serverTime. */

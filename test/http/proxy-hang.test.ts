@@ -79,4 +79,8 @@ it("ends such a request at once when the sync is cancelled", async () => {
   const r = await settled(request, 10_000);
   expect(r.outcome).toBe("cancelled");
   expect(r.ms).toBeLessThan(2_000);
+  // Nor does closing the client wait for the CONNECT undici still holds (the process would).
+  const t0 = Date.now();
+  await http.close();
+  expect(Date.now() - t0).toBeLessThan(2_000);
 }, 30_000);
