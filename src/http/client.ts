@@ -248,14 +248,17 @@ export class HttpClient {
   /**
    * Holding a slot, waits out a pause, then the pacing: taken only now, since taken before the
    * wait for a slot the requests queued for one all started together when slots freed, more than
-   * requests_per_hour allows. A pause that began meanwhile is waited out too; the turn is kept
-   * (taking another would leave the turns passed in the pause unused).
+   * requests_per_hour allows. A turn that comes while a pause runs is given up for one after it
+   * (kept, the turns that fell in a long pause all started together at its end); a pause that
+   * began and ended while the turn was waited for changes nothing.
    */
   private async turn(signal: AbortSignal): Promise<void> {
-    await this.pause.wait(signal);
-    if (!this.pacer) return;
-    await this.pacer.take(Date.now, signal);
-    await this.pause.wait(signal);
+    for (;;) {
+      await this.pause.wait(signal);
+      if (!this.pacer) return;
+      await this.pacer.take(Date.now, signal);
+      if (!this.pause.running) return;
+    }
   }
 
   /** What the exchange showed, with a 2xx body read by `accept` (a body it cannot read is "malformed"). */

@@ -37,6 +37,11 @@ export class RateLimitPause {
     if (wait > 0) await sleep(wait, signal);
   }
 
+  /** Whether a pause is running now. */
+  get running(): boolean {
+    return this.resumeAt > Date.now();
+  }
+
   /** What a request notes when it starts, to tell later whether a pause already covers it. */
   mark(): { startedAt: number; pauses: number } {
     return { startedAt: Date.now(), pauses: this.pauses };
