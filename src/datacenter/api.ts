@@ -52,8 +52,8 @@ export function pullRequestItems(
   repo: DcRepository,
   state: string,
 ): AsyncGenerator<PullRequest[]> {
-  const query: Query = { state, order: "NEWEST", limit: LIMIT };
-  return dcItemsChecked(client, `${repoPath(repo)}/pull-requests`, query, PullRequest, (pr) => pr.id);
+  const list = pullRequestList(repo, state, LIMIT);
+  return dcItemsChecked(client, list.path, list.query, PullRequest, (pr) => pr.id);
 }
 
 /** Pages of a repository's pull requests in `state` (ALL, or one of OPEN, MERGED, DECLINED). */
@@ -63,8 +63,13 @@ export function pullRequestPages(
   state: string,
   limit = LIMIT,
 ): AsyncGenerator<DcPageAt<PullRequest>> {
-  const query: Query = { state, order: "NEWEST", limit };
-  return dcPages(client, `${repoPath(repo)}/pull-requests`, query, PullRequest);
+  const list = pullRequestList(repo, state, limit);
+  return dcPages(client, list.path, list.query, PullRequest);
+}
+
+/** Where a repository's pull-request list is, and how it is asked for (its order is not documented). */
+function pullRequestList(repo: DcRepository, state: string, limit: number): { path: string; query: Query } {
+  return { path: `${repoPath(repo)}/pull-requests`, query: { state, order: "NEWEST", limit } };
 }
 
 /** Pages of one pull request's commits (newest first, merge commits included). */

@@ -191,9 +191,13 @@ export async function* dcItemsChecked<T>(
     progress.check(at.page);
     yield items;
     const next: number | undefined = at.nextStart;
-    const overlap: boolean = next !== undefined && items.length > 1 && next === start + items.length;
-    before = overlap ? new Set(items.map(key)) : undefined;
-    start = overlap && next !== undefined ? next - 1 : next;
+    if (next !== undefined && items.length > 1 && next === start + items.length) {
+      before = new Set(items.map(key));
+      start = next - 1;
+    } else {
+      before = undefined;
+      start = next;
+    }
   }
 }
 

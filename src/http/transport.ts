@@ -110,11 +110,7 @@ export class Transport {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.own) await this.dispatcher.close();
-  }
-
-  /** Ends every connection at once (requests in flight fail); for a sync that must stop now. */
+  /** Ends every connection at once (requests in flight fail): the client stops every request first. */
   async destroy(): Promise<void> {
     if (this.own) await this.dispatcher.destroy();
   }

@@ -81,7 +81,7 @@ describe("Transport bodies", () => {
       for (const a of answers) expect(a.kind === "answer" && a.bytes.length).toBe(200_000);
       // The permits are all back.
       await budget.enter(never);
-      await t.close();
+      await t.destroy();
     },
   );
 
@@ -98,6 +98,6 @@ describe("Transport bodies", () => {
     const a = await t.exchange(new URL("/x", origin), "", never);
     expect(a).toMatchObject({ kind: "failure", failure: "too_large" });
     await budget.enter(never);
-    await t.close();
+    await t.destroy();
   });
 });
